@@ -1,0 +1,39 @@
+# The two commands a user needs: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export KERAS_BACKEND ?= jax
+
+.PHONY: install demo test lint format bench clean
+
+install: $(STAMP)
+
+# Re-install only when the package metadata changes; torch is pinned to the
+# local CPU wheel because a looser pin pulls gigabytes of CUDA packages.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/learnact train --epochs 5 --out runs/demo
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/learnact bench --json runs/bench.json
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info src/*.egg-info

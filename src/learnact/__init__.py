@@ -1,0 +1,36 @@
+"""learnact: learned nonlinearities for Keras 3, and tools to check and see gradients.
+
+Subpackages are imported lazily so that ``import learnact`` stays cheap and the
+Keras backend can still be chosen after it (``KERAS_BACKEND``; JAX when unset).
+
+Example:
+    >>> import learnact
+    >>> from learnact.layers import TaylorExpansion
+"""
+
+import importlib
+import os
+
+# JAX is the project's default backend; respect a user's explicit choice.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = (
+    "ops",
+    "initializers",
+    "layers",
+    "models",
+    "datasets",
+    "gradients",
+    "plotting",
+    "cli",
+)
+
+__all__ = ["__version__", *_SUBPACKAGES]
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,57 @@
+"""Argument validation shared by layers, functions and the CLI.
+
+Every check raises ``ValueError`` naming the argument and the value received,
+the project's convention for bad input (see DESIGN.md, "Errors").
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+
+def check_choice(name: str, value, choices: Iterable):
+    """Return ``value`` if it is one of ``choices``.
+
+    Raises:
+        ValueError: naming ``name``, ``value`` and the allowed choices.
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {allowed}; received {name}={value!r}")
+    return value
+
+
+def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` after checking it is an integer in range.
+
+    Raises:
+        ValueError: if ``value`` is not an integer (bools are refused) or lies
+            outside ``[minimum, maximum]``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"`{name}` must be an integer; received {name}={value!r}")
+    value = int(value)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        lo = "-inf" if minimum is None else minimum
+        hi = "inf" if maximum is None else maximum
+        raise ValueError(f"`{name}` must be in [{lo}, {hi}]; received {name}={value!r}")
+    return value
+
+
+def check_real(name: str, value, *, positive: bool = False) -> float:
+    """Return ``value`` as a finite ``float``.
+
+    Raises:
+        ValueError: if ``value`` is not a real number, is not finite, or is not
+            positive when ``positive=True``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` must be a real number; received {name}={value!r}")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"`{name}` must be finite; received {name}={value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"`{name}` must be positive; received {name}={value!r}")
+    return value

@@ -1,0 +1,69 @@
+"""Entry point of the ``learnact`` command.
+
+Each subcommand lives in its own module ``learnact.cli.<name>`` exposing
+``add_parser(subparsers)`` (registers arguments and sets ``func``) and keeps its
+heavy imports (Keras, matplotlib) inside the function that runs it, so that
+``learnact --help`` answers instantly.
+
+Errors a user can cause (bad arguments, unreadable files, invalid values) are
+printed as one line on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from learnact.cli.errors import CLIError
+
+SUBCOMMANDS = ("train", "compare", "inspect", "gradfield", "gradcheck", "bench")
+
+# Errors a user's input can cause; anything else is a bug and keeps its traceback.
+USER_ERRORS = (CLIError, ValueError, TypeError, FileNotFoundError, NotADirectoryError, OSError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="learnact",
+        description="Learned nonlinearities for Keras 3, and tools to check and see gradients.",
+    )
+    from learnact import __version__
+
+    parser.add_argument("--version", action="version", version=f"learnact {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"learnact.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"learnact.cli.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``learnact`` command with ``argv`` (default: ``sys.argv[1:]``); return its status."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status = args.func(args)
+    except KeyboardInterrupt:
+        print(f"learnact {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if os.environ.get("LEARNACT_DEBUG"):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"learnact {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return int(status or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Base class for layers that apply a formula elementwise with learned parameters.
+
+It implements the PReLU conventions once for every learnact activation layer:
+per-element parameters of shape ``input_shape[1:]``, ``shared_axes`` collapsing
+some of those axes to 1, an input spec that makes a changed feature dimension a
+clear Keras error, and the config entries of ``shared_axes``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from learnact.layers.parameter import Parameter
+
+
+def normalize_shared_axes(shared_axes) -> list[int] | None:
+    """Return ``shared_axes`` as a sorted list of ints, or None.
+
+    Raises:
+        ValueError: if an entry is not an integer or is the batch axis 0.
+    """
+    if shared_axes is None:
+        return None
+    axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+            raise ValueError(
+                "`shared_axes` must hold non-batch axis indices (ints other than 0); "
+                f"received shared_axes={shared_axes!r}"
+            )
+    return sorted(axes)
+
+
+class ElementwiseLayer(keras.layers.Layer):
+    """A layer computing ``y = f(x; params)`` elementwise, params per element.
+
+    Subclasses implement :meth:`parameters` (name -> :class:`Parameter`) and
+    ``call``; this base builds the weights (as attributes of the same name),
+    the input spec and the ``shared_axes`` config. Output shape equals input
+    shape unless a subclass overrides :meth:`compute_output_shape`.
+
+    Args:
+        shared_axes: axes (1-based, as in PReLU; negative counts from the end)
+            along which parameters are shared, e.g. ``[1, 2]`` for one set of
+            parameters per channel of an image.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+    """
+
+    def __init__(self, shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.shared_axes = normalize_shared_axes(shared_axes)
+
+    def parameters(self) -> dict[str, Parameter]:
+        """Return the layer's parameters by weight name, in creation order."""
+        raise NotImplementedError
+
+    def _resolved_shared_axes(self, ndim: int) -> set[int]:
+        resolved = set()
+        for axis in self.shared_axes or ():
+            positive = axis + ndim if axis < 0 else axis
+            if not 1 <= positive < ndim:
+                raise ValueError(
+                    f"`shared_axes` entry {axis} is out of range for inputs of rank {ndim}; "
+                    f"received shared_axes={self.shared_axes!r}"
+                )
+            resolved.add(positive)
+        return resolved
+
+    def parameter_shape(self, input_shape) -> tuple:
+        """Return ``input_shape[1:]`` with every shared axis set to 1."""
+        shared = self._resolved_shared_axes(len(input_shape))
+        shape = []
+        for axis, size in enumerate(input_shape[1:], start=1):
+            if axis in shared:
+                shape.append(1)
+            elif size is None:
+                raise ValueError(
+                    f"axis {axis} of the input has unknown size, so it needs a parameter per "
+                    f"element it cannot have; add it to `shared_axes` (input shape {input_shape})"
+                )
+            else:
+                shape.append(int(size))
+        return tuple(shape)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 2:
+            raise ValueError(
+                f"{type(self).__name__} expects inputs with a batch axis and at least one "
+                f"feature axis; received input shape {input_shape}"
+            )
+        param_shape = self.parameter_shape(input_shape)
+        for name, spec in self.parameters().items():
+            weight = self.add_weight(
+                name=name,
+                shape=param_shape + spec.shape,
+                initializer=spec.initializer,
+                regularizer=spec.regularizer,
+                constraint=spec.constraint,
+                trainable=spec.trainable,
+            )
+            setattr(self, name, weight)
+        shared = self._resolved_shared_axes(len(input_shape))
+        axes = {
+            axis: input_shape[axis]
+            for axis in range(1, len(input_shape))
+            if axis not in shared and input_shape[axis] is not None
+        }
+        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes=axes)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["shared_axes"] = self.shared_axes
+        return config
+
+
+def parameter_config(prefix: str, parameter: Parameter) -> dict:
+    """Return ``{prefix_initializer, prefix_regularizer, prefix_constraint}`` for a config."""
+    return {
+        f"{prefix}_initializer": keras.initializers.serialize(parameter.initializer),
+        f"{prefix}_regularizer": keras.regularizers.serialize(parameter.regularizer),
+        f"{prefix}_constraint": keras.constraints.serialize(parameter.constraint),
+    }
