@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/learnact train --epochs 5 --out runs/demo
 
+# The whole suite on JAX, then every backend-neutral part again on PyTorch.
+TORCH_TESTS := tests/ops tests/layers tests/initializers tests/gradients
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist loadfile -q
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist loadfile -q $(TORCH_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

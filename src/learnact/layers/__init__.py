@@ -2,5 +2,7 @@
 
 from learnact.layers.elementwise import ElementwiseLayer
 from learnact.layers.parameter import Parameter
+from learnact.layers.polynomial_dense import PolynomialDense
+from learnact.layers.taylor import TaylorExpansion
 
-__all__ = ["ElementwiseLayer", "Parameter"]
+__all__ = ["ElementwiseLayer", "Parameter", "PolynomialDense", "TaylorExpansion"]

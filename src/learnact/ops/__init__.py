@@ -4,3 +4,6 @@ Nothing here knows about layers; every function takes and returns backend
 tensors (or anything ``keras.ops`` accepts) and runs on JAX, PyTorch and
 TensorFlow.
 """
+
+from learnact.ops.basis import basis_functions  # noqa: E402,F401
+from learnact.ops.polynomial import polynomial_terms, polyval, powers  # noqa: E402,F401

@@ -1,0 +1,190 @@
+"""Input validation and function calling shared by the numerical derivatives.
+
+The conventions live here, once: ``x`` of shape ``(D,)`` is one point and
+``(N, D)`` is N points (rows are points, as in "Deep Learning from Scratch");
+``f`` may be written for a batch ``(M, D) -> (M,)`` or for one point
+``(D,) -> scalar`` and is detected on its first call.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+CONVENTIONS = (
+    "learnact reads x of shape (D,) as one point and (N, D) as N points (rows are points); "
+    "f must map one point (D,) to {one}, or a batch (M, D) to {many}. "
+    "Coordinate arrays X0, X1 are stacked with np.stack([X0, X1], axis=1), "
+    "not np.array([X0, X1]) (that is the (2, N) layout of the book's bug)"
+)
+
+
+class PointsLayoutWarning(UserWarning):
+    """Warned when ``x`` looks like coordinate arrays stacked as rows, shape ``(2, N)``."""
+
+
+def as_points(x, name: str = "x"):
+    """Return ``(X, single)``: ``x`` as a fresh float ``(N, D)`` array, and whether it was ``(D,)``.
+
+    Integer and boolean-free real inputs become float64; float32/float16 keep
+    their dtype (the default steps depend on it). ``x`` itself is never
+    modified: ``X`` is always a copy.
+
+    Raises:
+        ValueError: for non-numeric, complex, empty, 0-d or >2-d input, or
+            non-finite values (the first offending index is named).
+    """
+    arr = np.asarray(x)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise ValueError(f"`{name}` must hold real numbers; received {name} of dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"`{name}` must have shape (D,) for one point or (N, D) for N points; "
+            f"received {name} of shape {arr.shape}"
+        )
+    if arr.size == 0:
+        raise ValueError(f"`{name}` must not be empty; received {name} of shape {arr.shape}")
+    dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.dtype(np.float64)
+    points = np.array(arr, dtype=dtype, copy=True)
+    bad = np.argwhere(~np.isfinite(points))
+    if bad.size:
+        index = tuple(int(i) for i in bad[0])
+        raise ValueError(
+            f"`{name}` must be finite; received {name}[{', '.join(map(str, index))}]="
+            f"{points[index]!r}"
+        )
+    single = points.ndim == 1
+    if single:
+        points = points[None, :]
+    n, d = points.shape
+    if not single and n < d and n <= 3:
+        # The seed's bug: np.array([X, Y]) passes 2 "points" in hundreds of dimensions.
+        warnings.warn(
+            f"`{name}` has shape {points.shape}: read as {n} point(s) in {d} dimensions "
+            "(rows are points). If its rows are coordinate arrays (x0 values, x1 values), "
+            f"pass {name}.T of shape ({d}, {n}) instead.",
+            PointsLayoutWarning,
+            stacklevel=3,
+        )
+    return points, single
+
+
+class FunctionCaller:
+    """Call ``f`` on a stack of points, in one batch when ``f`` supports it.
+
+    Args:
+        f: the user's function.
+        kind: ``"scalar"`` (one number per point) or ``"vector"`` (a 1-d
+            array per point).
+        complex_step: whether the points are complex (complex-step method);
+            then ``f`` must return complex values.
+    """
+
+    def __init__(self, f, kind: str, complex_step: bool = False):
+        if not callable(f):
+            raise ValueError(f"`f` must be callable; received f={f!r}")
+        self.f = f
+        self.kind = kind
+        self.complex_step = complex_step
+        self.mode = None  # "batch" or "point", decided on the first call
+        self.calls = 0
+
+    def _describe(self):
+        if self.kind == "scalar":
+            return CONVENTIONS.format(one="a number", many="shape (M,)")
+        return CONVENTIONS.format(one="a 1-d array (K,)", many="shape (M, K)")
+
+    def _as_batch_output(self, out, m):
+        out = np.asarray(out)
+        if self.kind == "scalar":
+            if out.shape == (m,):
+                return out
+            if out.shape == (m, 1):
+                return out[:, 0]
+            return None
+        if out.ndim == 2 and out.shape[0] == m:
+            return out
+        if out.shape == (m,):
+            return out[:, None]
+        return None
+
+    def _point_output(self, out, point_shape):
+        out = np.asarray(out)
+        if self.kind == "scalar":
+            if out.ndim == 0 or out.shape == (1,):
+                return out.reshape(())
+        elif out.ndim == 1:
+            return out
+        elif out.ndim == 0:
+            return out.reshape(1)
+        raise ValueError(
+            f"f returned shape {out.shape} for one point of shape {point_shape}. "
+            + self._describe()
+        )
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        """Return ``f`` at each row of ``points``: shape ``(M,)`` or ``(M, K)``."""
+        m = points.shape[0]
+        out = None
+        if self.mode in (None, "batch"):
+            batch_shape = None
+            try:
+                raw = self.f(points.copy())
+                self.calls += 1
+                batch_shape = np.shape(raw)
+                out = self._as_batch_output(raw, m)
+            except Exception:
+                if self.mode == "batch":
+                    raise
+                out = None
+            if out is None and self.mode == "batch":
+                raise ValueError(
+                    f"f returned shape {batch_shape} for {m} points of shape {points.shape}. "
+                    + self._describe()
+                )
+            if out is not None:
+                self.mode = "batch"
+        if out is None:
+            # f is written for one point (or refused the batch): one call per point.
+            self.mode = "point"
+            values = []
+            for row in points:
+                values.append(self._point_output(self.f(row.copy()), row.shape))
+                self.calls += 1
+            if self.kind == "vector":
+                sizes = {v.shape for v in values}
+                if len(sizes) != 1:
+                    raise ValueError(f"f returned outputs of different shapes {sorted(sizes)}")
+            out = np.stack(values)
+        if self.complex_step and not np.iscomplexobj(out):
+            raise ValueError(
+                "method='complex' needs f to accept complex points and return complex values; "
+                "f returned real values (it probably uses abs, comparisons or a cast to float): "
+                "use method='central', 'five_point' or 'richardson'"
+            )
+        return out
+
+
+def report_nonfinite(values, points, describe):
+    """Raise ``ValueError`` at the first non-finite value of ``f``.
+
+    Args:
+        values: ``(M,)`` or ``(M, K)`` outputs of ``f``.
+        points: the ``(M, D)`` points they were computed at.
+        describe: ``m -> str`` explaining which point of ``x`` row ``m`` perturbs.
+    """
+    finite = np.isfinite(values)
+    if finite.ndim == 2:
+        finite = finite.all(axis=1)
+    if finite.all():
+        return
+    m = int(np.argmin(finite))
+    value = values[m]
+    raise ValueError(
+        f"f returned {value!r} at the point {points[m]!r} ({describe(m)}); numerical "
+        "derivatives need finite values near x: move x away from the singularity or "
+        "pass a smaller step"
+    )

@@ -1,0 +1,363 @@
+"""Numerical derivatives of NumPy-style functions: gradient, Jacobian, Hessian, tangent line.
+
+Conventions (the book's, made strict): ``x`` of shape ``(D,)`` is one point,
+``(N, D)`` is N points; results keep that leading shape. ``f`` written for a
+batch (``(M, D) -> (M,)``) is called once on every perturbed point at once
+(in a few chunks when that stack would exceed ~2**22 numbers); ``f`` written
+for one point is detected and called point by point. ``x`` is never modified.
+
+Methods (``h`` is the step, ``e_i`` the i-th unit vector):
+
+============  ==============================================  ===============  ==============
+method        formula                                         default step     error
+============  ==============================================  ===============  ==============
+central       (f(x+h e_i) - f(x-h e_i)) / (2h)                eps**(1/3)*s     O(h**2)
+five_point    (f(x-2h)-8f(x-h)+8f(x+h)-f(x+2h)) / (12h)       eps**(1/5)*s     O(h**4)
+complex       Im f(x + i h e_i) / h   (f analytic, complex)   1e-20*s          O(h**2), no
+                                                                               cancellation
+richardson    central at h, h/2, h/4, h/8, extrapolated       eps**(1/5)*8*s   O(h**8), with
+                                                                               estimate
+============  ==============================================  ===============  ==============
+
+``eps`` is the machine epsilon of ``x``'s dtype (float64 for integer input) and
+``s = max(1, |x_i|)``, so the default step adapts to both precision and scale.
+An explicit ``step`` (a number, or one per coordinate) is used as given, which
+is why ``step=1e-4`` reproduces the book's ``numerical_gradient`` bit for bit.
+
+``f`` returning NaN or inf at a perturbed point raises ``ValueError`` naming
+that point (never a silently NaN gradient).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from learnact._checks import check_choice
+from learnact.gradients._points import FunctionCaller, as_points, report_nonfinite
+
+METHODS = ("central", "five_point", "complex", "richardson")
+
+# Chunk the perturbed points so that one call to f never gets more numbers than this.
+_MAX_STACK = 2**22
+
+_RICHARDSON_LEVELS = 4
+
+
+def _default_step(method: str, dtype) -> float:
+    eps = float(np.finfo(dtype).eps)
+    if method == "central":
+        return eps ** (1 / 3)
+    if method == "five_point":
+        return eps ** (1 / 5)
+    if method == "richardson":
+        return 8 * eps ** (1 / 5)
+    return 1e-20  # complex step: no subtractive cancellation, so tiny is best
+
+
+def _steps(method, step, points):
+    """Per-point, per-coordinate steps ``h`` of shape ``(N, D)``."""
+    n, d = points.shape
+    if step is None:
+        base = _default_step(method, points.dtype)
+        return base * np.maximum(1.0, np.abs(points.astype(np.float64)))
+    arr = np.asarray(step, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape != (d,)):
+        raise ValueError(
+            f"`step` must be a number or one number per coordinate (shape ({d},)); "
+            f"received step of shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"`step` must be positive and finite; received step={step!r}")
+    return np.broadcast_to(arr, (n, d)).copy()
+
+
+def _stencil_values(caller, points, h, offsets, complex_step=False):
+    """Evaluate f at ``x + c*h*e_i`` for every offset c, point n and coordinate i.
+
+    Returns an array of shape ``(len(offsets), N, D)`` (scalar f) or
+    ``(len(offsets), N, D, K)`` (vector f).
+    """
+    n, d = points.shape
+    s = len(offsets)
+    dtype = np.result_type(points.dtype, np.complex64) if complex_step else points.dtype
+    eye = np.eye(d, dtype=np.float64)
+    per_point = s * d * d
+    chunk = max(1, _MAX_STACK // max(per_point, 1))
+    results = []
+    for start in range(0, n, chunk):
+        block = points[start : start + chunk]
+        hb = h[start : start + chunk]
+        nb = block.shape[0]
+        # delta[s, n, i, :] = c_s * h[n, i] * e_i
+        delta = np.asarray(offsets)[:, None, None, None] * hb[None, :, :, None] * eye[None, None]
+        if complex_step:
+            stack = block[None, :, None, :].astype(dtype) + 1j * delta
+        else:
+            # x + (c*h) with c*h formed first: for c = +-1 this is exactly the book's x +- h.
+            stack = (block[None, :, None, :] + delta).astype(dtype)
+        flat = stack.reshape(s * nb * d, d)
+        values = caller(flat)
+
+        def describe(m, nb=nb, start=start):
+            si, rest = divmod(m, nb * d)
+            pi, ci = divmod(rest, d)
+            return (
+                f"x[{start + pi}] moved by {offsets[si]}*h={offsets[si] * hb[pi, ci]:.3g} "
+                f"along coordinate {ci}"
+            )
+
+        report_nonfinite(values, flat, describe)
+        results.append(values.reshape((s, nb, d) + values.shape[1:]))
+    return np.concatenate(results, axis=1)
+
+
+def _expand(h, values):
+    """Broadcast ``h`` (N, D) against values of shape (N, D) or (N, D, K)."""
+    return h if values.ndim == 2 else h[..., None]
+
+
+def _derivative(f, x, kind, method, step, return_error=False, name="x"):
+    check_choice("method", method, METHODS)
+    points, single = as_points(x, name)
+    h = _steps(method, step, points)
+    caller = FunctionCaller(f, kind, complex_step=method == "complex")
+    error = None
+    if method == "central":
+        v = _stencil_values(caller, points, h, (1.0, -1.0))
+        d = (v[0] - v[1]) / (2 * _expand(h, v[0]))
+    elif method == "five_point":
+        v = _stencil_values(caller, points, h, (2.0, 1.0, -1.0, -2.0))
+        d = (v[3] - 8 * v[2] + 8 * v[1] - v[0]) / (12 * _expand(h, v[0]))
+    elif method == "complex":
+        v = _stencil_values(caller, points, h, (1.0,), complex_step=True)
+        d = np.imag(v[0]) / _expand(h, v[0])
+    else:
+        d, error = _richardson(caller, points, h)
+    if kind == "vector":
+        d = np.moveaxis(d, -1, -2)  # (N, D, K) -> (N, K, D): indexed [output, input]
+    out_dtype = points.dtype
+    d = d.astype(out_dtype)
+    if single:
+        d = d[0]
+    if return_error:
+        if error is None:
+            raise ValueError(
+                f"`return_error=True` needs method='richardson'; received method={method!r}"
+            )
+        if kind == "vector":
+            error = np.moveaxis(error, -1, -2)
+        error = error.astype(out_dtype)
+        return d, (error[0] if single else error)
+    return d
+
+
+def _richardson(caller, points, h):
+    """Central differences at h/2**k, extrapolated; returns (derivative, error estimate)."""
+    levels = _RICHARDSON_LEVELS
+    offsets = []
+    for k in range(levels):
+        offsets += [2.0**-k, -(2.0**-k)]
+    v = _stencil_values(caller, points, h, tuple(offsets))
+    hx = _expand(h, v[0])
+    table = [[(v[2 * k] - v[2 * k + 1]) / (2 * hx * 2.0**-k)] for k in range(levels)]
+    for k in range(1, levels):
+        for j in range(1, k + 1):
+            prev = table[k][j - 1]
+            table[k].append(prev + (prev - table[k - 1][j - 1]) / (4.0**j - 1))
+    best = table[-1][-1]
+    eps = float(np.finfo(points.dtype).eps)
+    scale = np.max(np.abs(v), axis=0)
+    # Truncation: the last two diagonal entries; rounding: eps*|f|/h_min amplified by the table.
+    error = np.abs(best - table[-2][-2]) + 10 * eps * scale / (hx * 2.0 ** -(levels - 1))
+    return best, error
+
+
+def numerical_gradient(f, x, *, method="central", step=None, return_error=False):
+    """Numerical gradient of a scalar function at one point or at N points.
+
+    ``grad[n, i] ~ d f(x[n]) / d x[n, i]`` by finite differences (see the
+    module docstring for the formulas, steps and errors of each ``method``).
+
+    Args:
+        f: ``f(x)`` for one point ``x`` of shape ``(D,)`` returning a number,
+            or ``f(X)`` for points ``X`` of shape ``(M, D)`` returning shape
+            ``(M,)``. Batch functions are called once on all ``2*N*D``
+            perturbed points; one-point functions once per perturbed point.
+        x: shape ``(D,)`` (one point) or ``(N, D)`` (N points, rows are
+            points). Integers become float64; never modified.
+        method: ``"central"``, ``"five_point"``, ``"complex"`` (complex step;
+            ``f`` must be analytic and accept complex input) or
+            ``"richardson"``.
+        step: ``None`` for the dtype-dependent default, or a positive number
+            (or one per coordinate) used as given.
+        return_error: with ``method="richardson"``, also return an estimate of
+            the absolute error of each entry.
+
+    Returns:
+        Array of ``x``'s shape (float dtype), or ``(gradient, error)``.
+
+    Raises:
+        ValueError: bad ``x`` (empty, 3-d, non-finite), an ``f`` whose output
+            has the wrong shape for what it was given (the message explains
+            the two conventions), or ``f`` non-finite at a perturbed point.
+
+    Example:
+        >>> numerical_gradient(lambda p: p[:, 0] * p[:, 1], [[1.0, 2.0], [3.0, 4.0]])
+        array([[2., 1.],
+               [4., 3.]])
+    """
+    return _derivative(f, x, "scalar", method, step, return_error)
+
+
+def jacobian(f, x, *, method="central", step=None, return_error=False):
+    """Numerical Jacobian ``J[k, i] = d f_k / d x_i`` at one point or at N points.
+
+    Args:
+        f: ``f(x)`` for one point ``(D,)`` returning ``(K,)``, or ``f(X)`` for
+            ``(M, D)`` returning ``(M, K)``.
+        x: shape ``(D,)`` or ``(N, D)``; never modified.
+        method, step, return_error: as in :func:`numerical_gradient`.
+
+    Returns:
+        ``(K, D)`` for one point, ``(N, K, D)`` for N points (indexed
+        ``[point, output, input]``).
+
+    Raises:
+        ValueError: as :func:`numerical_gradient`.
+
+    Example:
+        >>> jacobian(lambda p: np.stack([p[:, 0] * p[:, 1], p[:, 0]], axis=1), [2.0, 3.0])
+        array([[3., 2.],
+               [1., 0.]])
+    """
+    return _derivative(f, x, "vector", method, step, return_error)
+
+
+def hessian(f, x, *, step=None):
+    """Numerical Hessian ``H[i, j] = d^2 f / dx_i dx_j`` of a scalar function.
+
+    Central second differences, exactly symmetric:
+    ``H_ij = (f(x+h_i+h_j) - f(x+h_i-h_j) - f(x-h_i+h_j) + f(x-h_i-h_j)) / (4 h_i h_j)``
+    with default ``h = eps**(1/4) * max(1, |x|)`` (error ``O(h**2)``, about
+    1e-8 relative in float64).
+
+    Args:
+        f: scalar function, one-point or batch convention (see
+            :func:`numerical_gradient`).
+        x: shape ``(D,)`` or ``(N, D)``; never modified.
+        step: ``None`` or a positive number (or one per coordinate).
+
+    Returns:
+        ``(D, D)`` for one point, ``(N, D, D)`` for N points.
+
+    Raises:
+        ValueError: as :func:`numerical_gradient`.
+
+    Example:
+        >>> hessian(lambda p: p[0] ** 2 * p[1], [1.0, 2.0]).round(6)
+        array([[4., 2.],
+               [2., 0.]])
+    """
+    points, single = as_points(x)
+    n, d = points.shape
+    if step is None:
+        eps = float(np.finfo(points.dtype).eps)
+        h = eps**0.25 * np.maximum(1.0, np.abs(points.astype(np.float64)))
+    else:
+        h = _steps("central", step, points)
+    caller = FunctionCaller(f, "scalar")
+    ii, jj = np.triu_indices(d)
+    signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=np.float64)
+    pairs = len(ii)
+    # delta[n, p, s, :] = s0*h_i e_i + s1*h_j e_j  for the pair p = (i, j).
+    delta = np.zeros((n, pairs, 4, d))
+    rows = np.arange(n)[:, None, None]
+    prs = np.arange(pairs)[None, :, None]
+    sgn = np.arange(4)[None, None, :]
+    delta[rows, prs, sgn, ii[None, :, None]] += signs[None, None, :, 0] * h[:, ii][:, :, None]
+    delta[rows, prs, sgn, jj[None, :, None]] += signs[None, None, :, 1] * h[:, jj][:, :, None]
+    stack = (points[:, None, None, :] + delta).astype(points.dtype).reshape(-1, d)
+    values = []
+    chunk = max(1, _MAX_STACK // d)
+    for start in range(0, stack.shape[0], chunk):
+        part = stack[start : start + chunk]
+        vals = caller(part)
+
+        def describe(m, start=start):
+            p_n, rest = divmod(start + m, pairs * 4)
+            p, s = divmod(rest, 4)
+            return f"x[{p_n}] moved by {signs[s]} * h along coordinates ({ii[p]}, {jj[p]})"
+
+        report_nonfinite(vals, part, describe)
+        values.append(vals)
+    v = np.concatenate(values).reshape(n, pairs, 4)
+    upper = (v[..., 0] - v[..., 1] - v[..., 2] + v[..., 3]) / (4 * h[:, ii] * h[:, jj])
+    out = np.zeros((n, d, d))
+    out[:, ii, jj] = upper
+    out[:, jj, ii] = upper
+    out = out.astype(points.dtype)
+    return out[0] if single else out
+
+
+def tangent_line(f, x0, *, method="central", step=None):
+    """The tangent of ``f`` at ``x0``: ``t -> f(x0) + f'(x0) * (t - x0)``.
+
+    As in the book (``gradient_1d.py``) for a function of one variable; for a
+    point ``x0`` of shape ``(D,)`` it is the tangent plane
+    ``t -> f(x0) + grad f(x0) . (t - x0)`` with ``t`` of shape ``(D,)`` or
+    ``(M, D)``.
+
+    Args:
+        f: for a number ``x0``, a function of one number (vectorised over
+            arrays or not); for ``x0`` of shape ``(D,)``, as in
+            :func:`numerical_gradient`.
+        x0: the point of contact.
+        method, step: as in :func:`numerical_gradient`.
+
+    Returns:
+        A callable ``t -> tangent value``; it carries ``slope`` and
+        ``intercept`` attributes (``f(x0) - slope * x0`` for one variable).
+
+    Raises:
+        ValueError: as :func:`numerical_gradient`.
+
+    Example:
+        >>> line = tangent_line(lambda t: 0.01 * t**2 + 0.1 * t, 5.0)
+        >>> round(float(line.slope), 6), round(float(line(10.0)), 6)
+        (0.2, 1.75)
+    """
+    if np.ndim(x0) == 0:
+        point = np.array([x0])
+
+        def f1(p):
+            p = np.asarray(p)
+            if p.ndim == 2:
+                try:
+                    out = np.asarray(f(p[:, 0]))
+                    if out.shape == (p.shape[0],):
+                        return out
+                except Exception:
+                    pass
+                return np.array([np.asarray(f(float(v))).reshape(()) for v in p[:, 0]])
+            return np.asarray(f(float(p[0]))).reshape(())
+
+        slope = float(numerical_gradient(f1, point, method=method, step=step)[0])
+        value = float(f1(point))
+        intercept = value - slope * float(x0)
+
+        def line(t):
+            return slope * np.asarray(t, dtype=np.float64) + intercept
+
+    else:
+        point, _ = as_points(x0, "x0")
+        point = point[0]
+        slope = numerical_gradient(f, point, method=method, step=step)
+        value = FunctionCaller(f, "scalar")(point[None, :])[0]
+        intercept = value - slope @ point
+
+        def line(t):
+            return np.asarray(t, dtype=np.float64) @ slope + intercept
+
+    line.slope = slope
+    line.intercept = intercept
+    return line

@@ -1,0 +1,50 @@
+"""Polynomial bases evaluated elementwise and stacked for a single matmul."""
+
+from __future__ import annotations
+
+from keras import ops
+
+from learnact._checks import check_choice, check_int
+
+BASES = ("monomial", "chebyshev")
+
+
+def basis_functions(x, order: int, basis: str = "monomial"):
+    """Return ``[B_1(x), ..., B_order(x)]`` concatenated on the last axis.
+
+    ``B_0`` is constant, so a layer's bias already covers it and it is left out.
+
+    Formula:
+        monomial:   B_p(x) = x^p
+        chebyshev:  B_1 = x,  B_2 = 2x^2 - 1,  B_{p+1} = 2 x B_p - B_{p-1}
+                    (first kind; bounded by 1 on [-1, 1], better conditioned
+                    than monomials there)
+
+    Args:
+        x: tensor ``(..., features)``.
+        order: highest degree, >= 1.
+        basis: "monomial" or "chebyshev".
+
+    Returns:
+        Tensor ``(..., order * features)``, degree-major: columns
+        ``[p * features, (p + 1) * features)`` hold ``B_{p+1}``.
+
+    Raises:
+        ValueError: an unknown basis or an order below 1.
+
+    Example:
+        >>> basis_functions(np.array([[2.0]]), 3, "chebyshev")   # T1, T2, T3 at 2
+        Array([[ 2.,  7., 26.]], dtype=float32)
+    """
+    check_choice("basis", basis, BASES)
+    order = check_int("order", order, minimum=1)
+    terms = [x]
+    if basis == "monomial":
+        for _ in range(order - 1):
+            terms.append(terms[-1] * x)
+    else:
+        previous = ops.ones_like(x)
+        for _ in range(order - 1):
+            previous, current = terms[-1], 2 * x * terms[-1] - previous
+            terms.append(current)
+    return ops.concatenate(terms, axis=-1) if order > 1 else x

@@ -1,0 +1,128 @@
+"""Elementwise polynomials on ``keras.ops``: Horner evaluation and its terms.
+
+Coefficients are stored with the order axis last, ``c[..., p]`` multiplying
+``(x - center)**p``, and broadcast over the leading axes of ``x`` (PReLU's
+per-element convention: ``c.shape[:-1]`` matches the trailing axes of ``x``).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from learnact._checks import check_real
+
+
+def _as_float(x):
+    x = ops.convert_to_tensor(x)
+    if "float" not in keras.backend.standardize_dtype(x.dtype):
+        # Integer inputs would make Horner's rule integer arithmetic.
+        x = ops.cast(x, keras.backend.floatx())
+    return x
+
+
+def _check_coefficients(coefficients):
+    if len(coefficients.shape) < 1 or coefficients.shape[-1] is None:
+        raise ValueError(
+            "`coefficients` must have a known last (order) axis; "
+            f"received coefficients of shape {tuple(coefficients.shape)}"
+        )
+    if coefficients.shape[-1] < 1:
+        raise ValueError("`coefficients` must hold at least one coefficient on its last axis")
+
+
+def polyval(x, coefficients, center=0.0):
+    """Evaluate ``sum_p c_p (x - center)^p`` elementwise by Horner's rule.
+
+    Formula:
+        y = c_0 + t (c_1 + t (c_2 + ... + t c_n)),  t = x - center
+
+    Horner's form needs ``n`` multiply-adds and never forms ``t**p`` by
+    ``pow``, so negative ``t`` and integer orders are exact, and the
+    accumulator only ever adds finite coefficients: a finite input gives a
+    finite result or, past float range, +-inf, never NaN.
+
+    Args:
+        x: tensor of any shape ``(..., *param_shape)``.
+        coefficients: tensor of shape ``param_shape + (n + 1,)`` (or ``(n + 1,)``
+            for one polynomial shared by every element); ``param_shape`` must
+            broadcast against the trailing axes of ``x``.
+        center: expansion point (a Python number).
+
+    Returns:
+        Tensor with the broadcast shape of ``x`` and ``param_shape``, in
+        ``x``'s floating dtype.
+
+    Raises:
+        ValueError: if ``center`` is not a finite number or ``coefficients``
+            has no order axis.
+
+    Example:
+        >>> import numpy as np
+        >>> polyval(np.array([2.0]), np.array([1.0, 0.0, 3.0]))  # 1 + 3 x^2
+        Array([13.], dtype=float32)
+    """
+    center = check_real("center", center)
+    x = _as_float(x)
+    coefficients = ops.cast(ops.convert_to_tensor(coefficients), x.dtype)
+    _check_coefficients(coefficients)
+    t = x - ops.cast(center, x.dtype) if center else x
+    order = coefficients.shape[-1] - 1
+    y = coefficients[..., order]
+    for p in range(order - 1, -1, -1):
+        y = y * t + coefficients[..., p]
+    if order == 0:
+        y = y + ops.zeros_like(t)
+    return y
+
+
+def polynomial_terms(x, coefficients, center=0.0):
+    """Return the individual terms ``c_p (x - center)^p`` on a new last axis.
+
+    Formula:
+        terms[..., p] = c_p t^p,  t = x - center,  p = 0..n
+
+    The terms sum to :func:`polyval`; they are the "several nodes" a series
+    layer decomposes one node into.
+
+    Args:
+        x: tensor ``(..., *param_shape)``.
+        coefficients: tensor ``param_shape + (n + 1,)``.
+        center: expansion point (a Python number).
+
+    Returns:
+        Tensor of shape ``broadcast(x, param_shape) + (n + 1,)``.
+
+    Raises:
+        ValueError: as :func:`polyval`.
+
+    Example:
+        >>> polynomial_terms(np.array([2.0]), np.array([1.0, 0.0, 3.0]))
+        Array([[ 1.,  0., 12.]], dtype=float32)
+    """
+    center = check_real("center", center)
+    x = _as_float(x)
+    coefficients = ops.cast(ops.convert_to_tensor(coefficients), x.dtype)
+    _check_coefficients(coefficients)
+    t = x - ops.cast(center, x.dtype) if center else x
+    return ops.multiply(powers(t, coefficients.shape[-1] - 1), coefficients)
+
+
+def powers(t, order: int):
+    """Return ``stack([t^0, t^1, ..., t^order], axis=-1)`` by repeated products.
+
+    Args:
+        t: tensor of any shape.
+        order: highest power (>= 0).
+
+    Returns:
+        Tensor of shape ``t.shape + (order + 1,)``.
+
+    Example:
+        >>> powers(np.array([-2.0]), 3)
+        Array([[ 1., -2.,  4., -8.]], dtype=float32)
+    """
+    terms = [ops.ones_like(t)]
+    for _ in range(order):
+        terms.append(terms[-1] * t)
+    return ops.stack(terms, axis=-1)

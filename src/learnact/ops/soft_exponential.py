@@ -1,0 +1,357 @@
+"""The soft exponential of Godfrey & Gashler (2015, arXiv:1602.01321), real and complex.
+
+``f(alpha, x)`` interpolates the natural logarithm (``alpha = -1``), the
+identity (``alpha = 0``) and the exponential (``alpha = 1``)::
+
+    f(alpha, x) = -ln(1 - alpha (x + alpha)) / alpha    alpha < 0
+                  x                                     alpha = 0
+                  (exp(alpha x) - 1) / alpha + alpha    alpha > 0
+
+Both functions here run on ``keras.ops`` only, so on every backend, and are
+written so that neither they nor their gradients are NaN for any finite input:
+
+* Each branch is evaluated on inputs made safe for it and the results are then
+  selected with ``where`` (the "double where"), because a NaN or infinity in the
+  branch that is *not* selected still poisons the gradient.
+* Both branches are written as ``x * h(alpha x) + alpha`` with
+  ``h(z) = expm1(z) / z`` and ``(x + alpha) * m(w)`` with
+  ``m(w) = -log1p(-w) / w``, ``w = alpha (x + alpha)``. ``h`` and ``m`` are
+  analytic at 0 with ``h(0) = m(0) = 1``, so near ``alpha = 0`` they are taken
+  from their Taylor series. This makes ``f`` and ``df/dalpha`` continuous
+  through ``alpha = 0`` (``df/dalpha = x**2 / 2 + 1`` there, from both sides)
+  and avoids the cancellation that autodiff of ``expm1(alpha x) / alpha``
+  suffers for small ``alpha``.
+* Half-precision inputs are computed in float32 and cast back.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+# ---------------------------------------------------------------------------
+# Constants per computation dtype.
+# ---------------------------------------------------------------------------
+
+
+class _Limits:
+    """Thresholds for one computation dtype (float32 or float64)."""
+
+    def __init__(self, dtype: str):
+        info = np.finfo(dtype)
+        self.dtype = dtype
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        # Series radius: the 9-term series of h and the 7-term series of m are
+        # exact to well below eps inside it, while outside it autodiff of the
+        # closed forms loses only about eps / radius.
+        self.series = 0.5 if dtype == "float32" else 0.05
+        # Above this alpha * x, exp(alpha x) / alpha is evaluated in log space.
+        self.exp_switch = math.log(self.max) / 2
+        # Log of the value at which the exponential branch saturates (max / e^2)
+        # so that later additions of x / z and alpha cannot overflow.
+        self.log_cap = math.log(self.max) - 2.0
+        # Caps on intermediate products: they keep inf out of the computation
+        # (inf - inf would be NaN) while every product of a capped value with
+        # the bounded factors used below stays finite.
+        self.cap = self.max / 64.0
+        # Below this size a complex number is treated as exactly zero when it
+        # is rescaled: its square would underflow.
+        self.tiny = 2.0**-60 if dtype == "float32" else 2.0**-500
+
+
+_LIMITS = {"float32": _Limits("float32"), "float64": _Limits("float64")}
+
+# h(z) = expm1(z) / z = sum_k z^k / (k + 1)!  (Horner order: highest first).
+_EXPREL_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(8, -1, -1))
+# m(w) = -log1p(-w) / w = 2 / (2 - w) * sum_k y^(2k) / (2k + 1), y = w / (2 - w)
+# (the atanh series, which converges much faster than sum_k w^k / (k + 1)).
+_ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(6, -1, -1))
+
+
+def _prepare(*tensors):
+    """Convert to tensors of a common float dtype; return them, the output and work dtypes."""
+    tensors = [ops.convert_to_tensor(t) for t in tensors]
+    dtype = keras.backend.result_type(*[t.dtype for t in tensors])
+    if "float" not in dtype:
+        dtype = keras.config.floatx()
+    work = "float64" if dtype == "float64" else "float32"
+    return [ops.cast(t, work) for t in tensors], dtype, _LIMITS[work]
+
+
+def _horner(coeffs, t):
+    acc = ops.zeros_like(t) + coeffs[0]
+    for c in coeffs[1:]:
+        acc = acc * t + c
+    return acc
+
+
+def _exprel(z, lim):
+    """``h(z) = expm1(z) / z`` with ``h(0) = 1``; finite with finite gradient for finite z."""
+    small = ops.abs(z) < lim.series
+    z_series = ops.where(small, z, 0.0)
+    z_direct = ops.where(small, 1.0, z)
+    return ops.where(small, _horner(_EXPREL_COEFFS, z_series), ops.expm1(z_direct) / z_direct)
+
+
+def _log_ratio(w, lim):
+    """``m(w) = -log1p(-w) / w`` with ``m(0) = 1``, for ``w < 1``."""
+    small = ops.abs(w) < lim.series
+    w_series = ops.where(small, w, 0.0)
+    w_direct = ops.where(small, -1.0, w)
+    y = w_series / (2.0 - w_series)
+    series = 2.0 / (2.0 - w_series) * _horner(_ATANH_COEFFS, y * y)
+    return ops.where(small, series, -ops.log1p(-w_direct) / w_direct)
+
+
+def soft_exponential(x, alpha):
+    """Soft exponential activation ``f(alpha, x)`` (Godfrey & Gashler, 2015), elementwise.
+
+    ``f = -ln(1 - alpha (x + alpha)) / alpha`` for ``alpha < 0``, ``x`` for
+    ``alpha = 0`` and ``(exp(alpha x) - 1) / alpha + alpha`` for ``alpha > 0``.
+    ``f(-1, x) = ln(x)``, ``f(1, x) = exp(x)`` and ``f(-a, f(a, x)) = x``.
+
+    The value is continuous in ``alpha`` and so is ``df/dalpha``, which equals
+    ``x**2 / 2 + 1`` at ``alpha = 0``. Neither the value nor any gradient is
+    NaN for finite inputs:
+
+    * **Log-branch domain guard.** For ``alpha < 0`` the logarithm is defined
+      only for ``x > 1/alpha - alpha`` (where ``w = alpha (x + alpha) < 1``).
+      ``f`` is computed as ``(x + alpha) * m(w)`` with
+      ``m(w) = -ln(1 - w) / w``, and ``w`` is clamped to at most ``1 - eps``
+      (``eps`` the machine epsilon, 1.19e-7 in float32; closer to the pole
+      ``1 - w`` is rounding noise). ``f`` is therefore exact down to
+      ``1 - w = eps``, continuous there, and continues *linearly* in ``x``
+      beyond, with slope ``m(1 - eps) = -ln(eps) / (1 - eps)`` (about 15.9 in
+      float32): finite, increasing, with a usable gradient.
+    * **Overflow guard.** When ``exp(alpha x) / alpha`` would overflow, the
+      exponential branch saturates at about ``max / e**2`` of the dtype
+      (1.2e38 in float32) with zero gradient along ``x``; results are clipped
+      to the finite range, and intermediate products are capped so that
+      ``inf - inf`` never arises. Gradients may still overflow to ``inf`` where
+      the true derivative exceeds the dtype's range (e.g. ``|x| > 1e19``), but
+      are never NaN.
+
+    Args:
+        x: input tensor (any shape).
+        alpha: the shape parameter; broadcast against ``x``.
+
+    Returns:
+        A tensor of the broadcast shape and float dtype of ``x`` and ``alpha``
+        (float16/bfloat16 are computed in float32).
+
+    Example:
+        >>> import numpy as np
+        >>> y = soft_exponential(np.array([1.0, 2.0]), -1.0)  # ln(x)
+        >>> np.allclose(np.asarray(y), np.log([1.0, 2.0]))
+        True
+    """
+    (x, alpha), dtype, lim = _prepare(x, alpha)
+    x, alpha = x + ops.zeros_like(alpha), alpha + ops.zeros_like(x)  # broadcast once
+    positive = alpha >= 0
+
+    # Exponential branch, alpha >= 0; other elements see the benign point (0, 0).
+    a_e = ops.where(positive, alpha, 0.0)
+    x_e = ops.where(positive, x, 0.0)
+    z = ops.clip(a_e * x_e, -lim.cap, lim.cap)
+    large = z > lim.exp_switch
+    # Moderate alpha x: x * h(alpha x) + alpha.
+    z_mid = ops.where(large, 0.0, z)
+    f_mid = x_e * _exprel(z_mid, lim) + a_e
+    # Large alpha x > 0 (so x > 0): exp(z)/alpha = exp(z + ln x - ln z) and 1/alpha = x/z,
+    # which never divides by a possibly subnormal alpha.
+    z_big = ops.where(large, z, 1.0)
+    x_big = ops.where(large, x_e, 1.0)
+    a_big = ops.where(large, a_e, 0.0)
+    log_term = ops.minimum(z_big + ops.log(x_big) - ops.log(z_big), lim.log_cap)
+    f_big = ops.exp(log_term) - x_big / z_big + a_big
+    f_exp = ops.where(large, f_big, f_mid)
+
+    # Logarithmic branch, alpha < 0; other elements see (x, alpha) = (1, -1): w = 0.
+    a_l = ops.where(positive, -1.0, alpha)
+    x_l = ops.where(positive, 1.0, x)
+    s = ops.clip(x_l + a_l, -lim.cap, lim.cap)
+    w = ops.clip(a_l * s, -lim.cap, 1.0 - lim.eps)
+    f_log = s * _log_ratio(w, lim)
+
+    f = ops.clip(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
+    return ops.cast(f, dtype)
+
+
+# ---------------------------------------------------------------------------
+# Complex alpha, in real arithmetic.
+# ---------------------------------------------------------------------------
+
+
+def _cmul(ar, ai, br, bi):
+    return ar * br - ai * bi, ar * bi + ai * br
+
+
+def _cdiv(ar, ai, br, bi):
+    """``(ar + i ai) / (br + i bi)`` by Smith's method (no overflow of ``|b|**2``); b != 0."""
+    real_major = ops.abs(br) >= ops.abs(bi)
+    # Each case divides by its larger component, made safe for the other case.
+    br_s = ops.where(real_major, br, 1.0)
+    bi_s = ops.where(real_major, 1.0, bi)
+    r1 = bi / br_s
+    d1 = br_s + bi * r1
+    r2 = br / bi_s
+    d2 = bi_s + br * r2
+    real = ops.where(real_major, (ar + ai * r1) / d1, (ar * r2 + ai) / d2)
+    imag = ops.where(real_major, (ai - ar * r1) / d1, (ai * r2 - ar) / d2)
+    return real, imag
+
+
+def _log_abs(a, b):
+    """``ln|a + i b|`` without overflow of ``a**2 + b**2``; requires ``(a, b) != 0``."""
+    big = ops.maximum(ops.abs(a), ops.abs(b))
+    small = ops.minimum(ops.abs(a), ops.abs(b))
+    ratio = small / big
+    return ops.log(big) + 0.5 * ops.log1p(ratio * ratio)
+
+
+def _complex_exprel(u, v, lim):
+    """``h(Z) = expm1(Z) / Z`` for ``Z = u + i v`` (real and imaginary parts)."""
+    small = u * u + v * v < lim.series**2
+    us = ops.where(small, u, 0.0)
+    vs = ops.where(small, v, 0.0)
+    hr = ops.zeros_like(us) + _EXPREL_COEFFS[0]
+    hi = ops.zeros_like(us)
+    for c in _EXPREL_COEFFS[1:]:
+        hr, hi = _cmul(hr, hi, us, vs)
+        hr = hr + c
+    ud = ops.where(small, 1.0, u)
+    vd = ops.where(small, 0.0, v)
+    # expm1(u + i v) = expm1(u) cos v + (cos v - 1) + i exp(u) sin v, with
+    # cos v - 1 = -2 sin^2(v/2) to keep small arguments accurate.
+    half_sin = ops.sin(0.5 * vd)
+    er = ops.expm1(ud) * ops.cos(vd) - 2.0 * half_sin * half_sin
+    ei = ops.exp(ud) * ops.sin(vd)
+    dr, di = _cdiv(er, ei, ud, vd)
+    return ops.where(small, hr, dr), ops.where(small, hi, di)
+
+
+def _complex_log_ratio(wr, wi, lim):
+    """``m(W) = -Log(1 - W) / W`` (principal Log) with the modulus of ``1 - W`` floored at eps."""
+    small = wr * wr + wi * wi < lim.series**2
+    # Series: 2 / (2 - W) * sum_k y^(2k) / (2k + 1), y = W / (2 - W).
+    ws_r = ops.where(small, wr, 0.0)
+    ws_i = ops.where(small, wi, 0.0)
+    yr, yi = _cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
+    y2r, y2i = _cmul(yr, yi, yr, yi)
+    pr = ops.zeros_like(ws_r) + _ATANH_COEFFS[0]
+    pi = ops.zeros_like(ws_r)
+    for c in _ATANH_COEFFS[1:]:
+        pr, pi = _cmul(pr, pi, y2r, y2i)
+        pr = pr + c
+    sr, si = _cdiv(2.0 * pr, 2.0 * pi, 2.0 - ws_r, -ws_i)
+
+    # Closed form on |W| >= radius. Within eps of the pole W = 1, 1 - W is
+    # scaled out to (max-norm) radius eps: its argument is kept, the modulus in
+    # the logarithm is floored at about eps, and atan2 never sees (0, 0).
+    wd_r = ops.where(small, -1.0, wr)
+    wd_i = ops.where(small, 0.0, wi)
+    a = 1.0 - wd_r
+    b = -wd_i
+    size = ops.maximum(ops.abs(a), ops.abs(b))
+    at_pole = size < lim.tiny
+    near = size < lim.eps
+    scale = ops.where(near, lim.eps / ops.where(at_pole, 1.0, size), 1.0)
+    a = ops.where(at_pole, lim.eps, a * scale)
+    b = ops.where(at_pole, 0.0, b * scale)
+    log_r = _log_abs(a, b)
+    log_i = ops.arctan2(b, a)
+    dr, di = _cdiv(-log_r, -log_i, wd_r, wd_i)
+    return ops.where(small, sr, dr), ops.where(small, si, di)
+
+
+def complex_soft_exponential(x, alpha_real, alpha_imag):
+    """Soft exponential with complex ``alpha = alpha_real + i alpha_imag``, in real arithmetic.
+
+    ``f = (exp(alpha x) - 1) / alpha + alpha`` where ``Re alpha >= 0`` and
+    ``f = -Log(1 - alpha (x + alpha)) / alpha`` (principal logarithm) where
+    ``Re alpha < 0``, for real ``x``. With ``alpha = i b``,
+    ``Re f = sin(b x) / b``: the soft exponential computes sinusoids. With a
+    real ``alpha`` it equals :func:`soft_exponential` inside the log branch's
+    domain; beyond the pole the principal logarithm applies instead of the
+    real function's linear continuation (``Im f = -pi / alpha`` there).
+
+    No complex dtype is used, so it runs on every Keras backend. Guards, all
+    keeping values and gradients free of NaN for finite inputs:
+
+    * **Pole guard.** The logarithm is singular only at ``alpha (x + alpha) = 1``,
+      which needs ``alpha_imag = 0``. Within ``eps`` (machine epsilon) of it
+      the modulus of ``1 - alpha (x + alpha)`` is floored at about ``eps`` and
+      its argument is kept.
+    * **Overflow guard.** Where ``|exp(alpha x) / alpha|`` would overflow, its
+      modulus saturates at about ``max / e**2`` with the right phase; results
+      are clipped to the finite range.
+    * Near ``alpha = 0`` both branches use Taylor series, so ``f`` is
+      continuous and complex-differentiable there (``df/dalpha = x**2/2 + 1``).
+
+    Args:
+        x: real input tensor.
+        alpha_real: real part of alpha, broadcast against ``x``.
+        alpha_imag: imaginary part of alpha, broadcast against ``x``.
+
+    Returns:
+        ``(real, imag)``: two tensors of the broadcast shape, the real and
+        imaginary parts of ``f``.
+
+    Example:
+        >>> import numpy as np
+        >>> re, im = complex_soft_exponential(np.array([0.5]), 0.0, 2.0)
+        >>> np.allclose(np.asarray(re), np.sin(2.0 * 0.5) / 2.0)
+        True
+    """
+    (x, p, q), dtype, lim = _prepare(x, alpha_real, alpha_imag)
+    zeros = ops.zeros_like(x) + ops.zeros_like(p) + ops.zeros_like(q)
+    x, p, q = x + zeros, p + zeros, q + zeros
+    exp_branch = p >= 0
+
+    # Exponential branch: Z = alpha x, f = x h(Z) + alpha.
+    p_e = ops.where(exp_branch, p, 0.0)
+    q_e = ops.where(exp_branch, q, 0.0)
+    x_e = ops.where(exp_branch, x, 0.0)
+    u = ops.clip(p_e * x_e, -lim.cap, lim.cap)
+    v = ops.clip(q_e * x_e, -lim.cap, lim.cap)
+    large = u > lim.exp_switch
+    hr, hi = _complex_exprel(ops.where(large, 0.0, u), ops.where(large, 0.0, v), lim)
+    mid_r = x_e * hr + p_e
+    mid_i = x_e * hi + q_e
+    # Re Z large (so x > 0): exp(Z)/alpha = exp(Re Z + ln x - ln|Z|) e^{i(Im Z - arg Z)}
+    # and 1/alpha = x/Z, avoiding any division by a possibly tiny alpha.
+    u_b = ops.where(large, u, 1.0)
+    v_b = ops.where(large, v, 0.0)
+    x_b = ops.where(large, x_e, 1.0)
+    log_mod = ops.minimum(u_b + ops.log(x_b) - _log_abs(u_b, v_b), lim.log_cap)
+    phase = v_b - ops.arctan2(v_b, u_b)
+    modulus = ops.exp(log_mod)
+    inv_r, inv_i = _cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
+    big_r = modulus * ops.cos(phase) - inv_r + ops.where(large, p_e, 0.0)
+    big_i = modulus * ops.sin(phase) - inv_i + ops.where(large, q_e, 0.0)
+    exp_r = ops.where(large, big_r, mid_r)
+    exp_i = ops.where(large, big_i, mid_i)
+
+    # Logarithmic branch: S = x + alpha, W = alpha S, f = S m(W). Other
+    # elements see x = 1, alpha = -1, so S = W = 0.
+    p_l = ops.where(exp_branch, -1.0, p)
+    q_l = ops.where(exp_branch, 0.0, q)
+    x_l = ops.where(exp_branch, 1.0, x)
+    s_r = ops.clip(x_l + p_l, -lim.cap, lim.cap)
+    s_i = ops.clip(q_l, -lim.cap, lim.cap)
+
+    def capped(t):
+        return ops.clip(t, -lim.cap, lim.cap)
+
+    w_r = capped(p_l * s_r) - capped(q_l * s_i)
+    w_i = capped(p_l * s_i) + capped(q_l * s_r)
+    mr, mi = _complex_log_ratio(w_r, w_i, lim)
+    log_r, log_i = _cmul(s_r, s_i, mr, mi)
+
+    real = ops.clip(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
+    imag = ops.clip(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
+    return ops.cast(real, dtype), ops.cast(imag, dtype)

@@ -1,0 +1,275 @@
+"""Curves of learned activations: what each learnact layer does to one input value."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from learnact._checks import check_int, check_real
+
+
+def learnact_layers(model) -> list:
+    """Return the learnact layers of ``model`` (nested models included), in order.
+
+    A layer counts as learnact's if its class is defined in the ``learnact``
+    package (every such layer is registered under the ``learnact>`` package).
+    """
+    found = []
+    for layer in getattr(model, "layers", []):
+        if type(layer).__module__.startswith("learnact."):
+            found.append(layer)
+        elif hasattr(layer, "layers"):
+            found.extend(learnact_layers(layer))
+    return found
+
+
+def _is_plottable(layer) -> bool:
+    from learnact.layers import ElementwiseLayer, PolynomialDense
+
+    return isinstance(layer, (ElementwiseLayer, PolynomialDense))
+
+
+def _check_range(x_range):
+    try:
+        lo, hi = (check_real("x_range", float(v)) for v in x_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`x_range` must be two finite numbers (low, high); received x_range={x_range!r}"
+        ) from None
+    if not lo < hi:
+        raise ValueError(f"`x_range` must have low < high; received x_range={x_range!r}")
+    return lo, hi
+
+
+def _pick(size: int, features) -> list[int]:
+    if isinstance(features, (int, np.integer)) and not isinstance(features, bool):
+        count = check_int("features", int(features), minimum=1)
+        return list(range(min(count, size)))
+    try:
+        picked = [int(f) for f in features]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`features` must be a count or a list of feature indices; received {features!r}"
+        ) from None
+    bad = [f for f in picked if not 0 <= f < size]
+    if bad or not picked:
+        raise ValueError(
+            f"`features` indices must be in [0, {size - 1}]; received features={features!r}"
+        )
+    return picked
+
+
+def _parameter_shape(layer) -> tuple:
+    """Per-element parameter shape of a built elementwise layer (1 on shared axes)."""
+    spec = layer.input_spec
+    if not layer.built or spec is None or spec.ndim is None:
+        raise ValueError(
+            f"layer {layer.name!r} is not built: call it on data (or build the model) first"
+        )
+    axes = spec.axes or {}
+    return tuple(int(axes.get(axis, 1)) for axis in range(1, spec.ndim))
+
+
+def elementwise_curves(layer, x, features=4):
+    """Evaluate an elementwise learnact layer on the grid ``x`` for some features.
+
+    Every parameter set of the layer (one per element of ``input_shape[1:]``,
+    one per channel with ``shared_axes``...) is a "feature". The layer is
+    called once on a batch whose item ``g`` is filled with ``x[g]``, so the
+    curves are exactly what the layer computes (input bounds included).
+
+    Args:
+        layer: a built :class:`~learnact.layers.ElementwiseLayer`.
+        x: 1-D grid of input values.
+        features: number of features (the first ones) or their flat indices.
+
+    Returns:
+        ``(labels, curves)``: a label per feature and a dict ``{part: array of
+        shape (len(x), n_features)}`` with part ``"y"``, or ``"Re"`` and
+        ``"Im"`` for a layer whose output doubles the last axis (complex).
+
+    Raises:
+        ValueError: an unbuilt layer, bad ``features``, or an output shape that
+            is neither the input's, twice its last axis, nor one more axis.
+    """
+    import keras
+
+    shape = _parameter_shape(layer)
+    size = int(np.prod(shape))
+    picked = _pick(size, features)
+    grid = np.asarray(x, dtype="float32")
+    batch = np.broadcast_to(grid.reshape((-1,) + (1,) * len(shape)), (len(grid),) + shape)
+    out = np.asarray(keras.ops.convert_to_numpy(layer(np.ascontiguousarray(batch))))
+    labels = [_label(i, shape) for i in picked]
+    if out.shape == batch.shape:
+        return labels, {"y": out.reshape(len(grid), size)[:, picked]}
+    if out.shape[:-1] == batch.shape[:-1] and out.shape[-1] == 2 * shape[-1]:
+        c = shape[-1]
+        real = out[..., :c].reshape(len(grid), size)[:, picked]
+        imag = out[..., c:].reshape(len(grid), size)[:, picked]
+        return labels, {"Re": real, "Im": imag}
+    if out.shape[:-1] == batch.shape:
+        # Terms of a series on a new last axis (merge="terms"): their sum is the curve.
+        return labels, {"y": out.sum(axis=-1).reshape(len(grid), size)[:, picked]}
+    raise ValueError(
+        f"cannot plot {layer.name!r}: output shape {out.shape} does not match its input "
+        f"shape {batch.shape} elementwise"
+    )
+
+
+def _label(index: int, shape: tuple) -> str:
+    if len(shape) == 1:
+        return f"feature {index}"
+    return f"feature {tuple(int(i) for i in np.unravel_index(index, shape))}"
+
+
+def polynomial_dense_curves(layer, x, features=4):
+    """Curves ``g_ij(x) = sum_p W_p[i, j] B_p(x)`` of a ``PolynomialDense`` layer.
+
+    ``g_ij`` is the contribution of input ``i`` to unit ``j`` (bias excluded).
+    With a count, the pairs with the largest nonlinear weights
+    (``p >= 2``) are shown: the most curved connections.
+
+    Returns:
+        ``(labels, {"y": array (len(x), n_pairs)})``.
+    """
+    import keras
+
+    from learnact.layers.bounds import apply_bound
+    from learnact.ops import basis_functions
+
+    kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel))
+    order = layer.order
+    inputs = kernel.shape[0] // order
+    weights = kernel.reshape(order, inputs, layer.units)  # degree-major rows
+    if isinstance(features, (int, np.integer)) and not isinstance(features, bool):
+        count = check_int("features", int(features), minimum=1)
+        strength = np.sqrt((weights[1:] ** 2).sum(axis=0)) if order > 1 else abs(weights[0])
+        picked = list(np.argsort(-strength, axis=None)[:count])
+    else:
+        picked = _pick(inputs * layer.units, features)
+    grid = np.asarray(x, dtype="float32").reshape(-1, 1)
+    t = apply_bound(keras.ops.convert_to_tensor(grid), layer.input_bound, layer.bound_method)
+    basis = np.asarray(keras.ops.convert_to_numpy(basis_functions(t, order, layer.basis)))
+    curves, labels = [], []
+    for flat in picked:
+        i, j = (int(v) for v in np.unravel_index(int(flat), (inputs, layer.units)))
+        curves.append(basis @ weights[:, i, j])
+        labels.append(f"input {i} -> unit {j}")
+    return labels, {"y": np.stack(curves, axis=1)}
+
+
+def plot_activation(
+    layer_or_model,
+    x_range=(-3.0, 3.0),
+    features=4,
+    num: int = 201,
+    ax=None,
+    identity: bool = True,
+    title=None,
+):
+    """Plot the learned activation curves of a learnact layer, or of every one in a model.
+
+    For an elementwise layer (``TaylorExpansion``, ``SoftExponential``, any
+    ``parametric_activation`` ...) each curve is ``x -> f(x; params_k)`` for
+    one feature ``k``, computed by calling the layer on a grid, so bounds and
+    parameterizations are included; complex layers show ``Re`` (solid) and
+    ``Im`` (dashed). For ``PolynomialDense`` the curves are the per-connection
+    polynomials ``g_ij(x) = sum_p W_p[i, j] B_p(x)``. The identity ``y = x``
+    (dotted) is the reference a series layer starts from.
+
+    Args:
+        layer_or_model: a built learnact layer, or a Keras model containing
+            some (one panel per layer).
+        x_range: ``(low, high)`` of the input grid.
+        features: how many features per layer (the first ones; for
+            ``PolynomialDense`` the most nonlinear connections), or a list of
+            flat feature indices.
+        num: number of grid points (>= 2).
+        ax: Axes to draw a single layer into (default: a new figure).
+        identity: draw the ``y = x`` reference.
+        title: figure title (default: the model's name).
+
+    Returns:
+        The ``matplotlib.figure.Figure`` holding the plot.
+
+    Raises:
+        ValueError: a model without plottable learnact layers, a layer that
+            is not a built learnact elementwise/``PolynomialDense`` layer, ``ax``
+            with a model of several such layers, or bad ``x_range``/
+            ``features``/``num``.
+
+    Example:
+        >>> fig = plot_activation(model, x_range=(-2, 2), features=3)
+        >>> fig.savefig("activations.png")
+    """
+    import matplotlib.pyplot as plt
+
+    lo, hi = _check_range(x_range)
+    num = check_int("num", num, minimum=2)
+    if hasattr(layer_or_model, "layers"):
+        layers = [layer for layer in learnact_layers(layer_or_model) if _is_plottable(layer)]
+        if not layers:
+            raise ValueError(
+                f"model {layer_or_model.name!r} has no learnact activation layer to plot"
+            )
+        title = title if title is not None else layer_or_model.name
+    else:
+        if not _is_plottable(layer_or_model):
+            raise ValueError(
+                "`layer_or_model` must be a learnact elementwise layer, a PolynomialDense "
+                f"or a model; received {type(layer_or_model).__name__}"
+            )
+        layers = [layer_or_model]
+    if ax is not None and len(layers) > 1:
+        raise ValueError(f"`ax` can hold one layer; the model has {len(layers)} to plot")
+
+    x = np.linspace(lo, hi, num, dtype="float32")
+    if ax is None:
+        cols = min(len(layers), 3)
+        rows = math.ceil(len(layers) / cols)
+        figure, axes = plt.subplots(
+            rows, cols, figsize=(4.8 * cols, 3.8 * rows), squeeze=False, layout="constrained"
+        )
+        axes = list(axes.flat)
+        for extra in axes[len(layers) :]:
+            extra.set_visible(False)
+    else:
+        figure, axes = ax.figure, [ax]
+    for axis, layer in zip(axes, layers):
+        _draw(axis, layer, x, features, identity)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def _draw(ax, layer, x, features, identity):
+    from learnact.layers import PolynomialDense
+
+    if isinstance(layer, PolynomialDense):
+        labels, parts = polynomial_dense_curves(layer, x, features)
+    else:
+        labels, parts = elementwise_curves(layer, x, features)
+    colors = [f"C{i % 10}" for i in range(len(labels))]
+    styles = {"y": "-", "Re": "-", "Im": "--"}
+    for part, curves in parts.items():
+        for k, label in enumerate(labels):
+            suffix = "" if part == "y" else f" ({part})"
+            ax.plot(x, curves[:, k], styles[part], color=colors[k], label=label + suffix)
+    if identity:
+        ax.plot(x, x, ":", color="0.5", label="identity")
+    # One exploding high power must not flatten every other curve: if the
+    # values span far more than the inputs do, show their central 98% only.
+    values = np.concatenate([c.ravel() for c in parts.values()] + ([x] if identity else []))
+    values = values[np.isfinite(values)]
+    if values.size and np.ptp(values) > 10 * np.ptp(x):
+        lo, hi = np.percentile(values, [1, 99])
+        pad = 0.1 * (hi - lo or 1.0)
+        ax.set_ylim(lo - pad, hi + pad)
+    ax.set_title(f"{layer.name} ({type(layer).__name__})")
+    ax.set_xlabel("input x")
+    ax.set_ylabel("output f(x)")
+    ax.grid(True, alpha=0.3)
+    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+    ax.legend(fontsize="small")
