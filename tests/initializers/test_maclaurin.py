@@ -45,7 +45,9 @@ def test_callable_uses_numerical_maclaurin_coefficients():
 def test_config_round_trip_named_and_callable():
     init = Maclaurin("tanh")
     again = keras.initializers.deserialize(keras.initializers.serialize(init))
-    np.testing.assert_array_equal(ops.convert_to_numpy(again((5,))), ops.convert_to_numpy(init((5,))))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(again((5,))), ops.convert_to_numpy(init((5,)))
+    )
     custom = Maclaurin(np.cosh)
     with pytest.raises(ValueError, match="used once"):
         custom.get_config()

@@ -171,9 +171,7 @@ def _download(name: str):
         return loader.load_data()
     except Exception as exc:  # Keras raises bare Exception on fetch failures.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatasetUnavailableError(
-            _missing_message(name, f"offline ({reason[:120]})")
-        ) from exc
+        raise DatasetUnavailableError(_missing_message(name, f"offline ({reason[:120]})")) from exc
 
 
 def _read_local(name: str, data_dir: str):
@@ -223,6 +221,9 @@ class _ArrayUnpickler(pickle.Unpickler):
             ("numpy._core.multiarray", "_reconstruct"),
             ("numpy.core.multiarray", "scalar"),
             ("numpy._core.multiarray", "scalar"),
+            # Protocol-2 pickles written by Python 3 store bytes as
+            # _codecs.encode(text, "latin1"): pure data, safe to allow.
+            ("_codecs", "encode"),
         }
     )
 

@@ -60,14 +60,14 @@ def as_points(x, name: str = "x"):
     if single:
         points = points[None, :]
     n, d = points.shape
-    if not single and n < d and n <= 3:
+    if not single and n <= 3 and d >= 10:
         # The seed's bug: np.array([X, Y]) passes 2 "points" in hundreds of dimensions.
         warnings.warn(
             f"`{name}` has shape {points.shape}: read as {n} point(s) in {d} dimensions "
             "(rows are points). If its rows are coordinate arrays (x0 values, x1 values), "
             f"pass {name}.T of shape ({d}, {n}) instead.",
             PointsLayoutWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return points, single
 

@@ -27,16 +27,36 @@ _MAX_VMAP_NUMBERS = 2**22
 
 @contextlib.contextmanager
 def float64_scope():
-    """Allow float64 computation on the current backend for the duration of the block."""
+    """Allow float64 computation on the current backend for the duration of the block.
+
+    Two switches, both restored on exit: JAX's thread-local ``jax.enable_x64``
+    and Keras's type promotion, which otherwise demotes float64 results of
+    ops such as ``keras.ops.tanh`` to float32 on every backend but TensorFlow
+    (``keras.src.backend.common.dtypes.BIT64_TO_BIT32_DTYPE``).
+    """
     import keras
 
-    if keras.backend.backend() == "jax":
-        import jax
+    try:
+        from keras.src.backend.common import dtypes as keras_dtypes
 
-        with jax.enable_x64(True):
+        demote = keras_dtypes.BIT64_TO_BIT32_DTYPE
+    except (ImportError, AttributeError):  # a future Keras without the table
+        demote = {}
+    saved = dict(demote)
+    for wide in ("float64", "complex128"):
+        if wide in demote:
+            demote[wide] = wide
+    try:
+        if keras.backend.backend() == "jax":
+            import jax
+
+            with jax.enable_x64(True):
+                yield
+        else:
             yield
-    else:
-        yield
+    finally:
+        demote.clear()
+        demote.update(saved)
 
 
 def _retype(config):
@@ -46,8 +66,10 @@ def _retype(config):
         for key, value in config.items():
             if key == "dtype" and isinstance(value, str):
                 out[key] = "float64" if "float" in value else value
-            elif key == "dtype" and isinstance(value, dict) and "DTypePolicy" in str(
-                value.get("class_name", "")
+            elif (
+                key == "dtype"
+                and isinstance(value, dict)
+                and "DTypePolicy" in str(value.get("class_name", ""))
             ):
                 out[key] = {
                     "module": "keras",
@@ -73,7 +95,7 @@ def _float64_layer(layer, inputs):
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float64")
     try:
-        if isinstance(layer, keras.Model) and not _is_plain_subclass(layer):
+        if type(layer).__name__ in ("Sequential", "Functional"):
             config = _retype(keras.saving.serialize_keras_object(layer))
             with keras.saving.custom_object_scope(classes):
                 clone = keras.saving.deserialize_keras_object(config)
@@ -100,14 +122,6 @@ def _float64_layer(layer, inputs):
     return clone
 
 
-def _is_plain_subclass(model):
-    import keras
-
-    return not isinstance(model, (keras.Sequential, keras.Model)) or (
-        type(model).__name__ not in ("Functional", "Sequential")
-    )
-
-
 class Problem:
     """``s(tensors)`` and its autodiff gradient for one target, in float64.
 
@@ -130,8 +144,11 @@ class Problem:
             weights = [np.asarray(keras.ops.convert_to_numpy(v.value)) for v in self.trainable]
             names = [v.path for v in self.trainable]
 
+            # stateless_call calls `call` directly: pass `training` only where it is accepted.
+            kwargs = {"training": False} if getattr(layer, "_call_has_training_arg", False) else {}
+
             def forward(xs, ws):
-                out, _ = layer.stateless_call(ws, self.non_trainable, *xs, training=False)
+                out, _ = layer.stateless_call(ws, self.non_trainable, *xs, **kwargs)
                 return out
 
         elif callable(target):

@@ -127,7 +127,7 @@ def maclaurin_coefficients(f, order, *, radius=None, n=None):
             f"{', '.join(map(str, radii))}); pass a smaller `radius`"
         )
     chosen = found[-1]
-    for i, (r, coeffs, bound, _) in enumerate(found):
+    for i, (_, coeffs, bound, _) in enumerate(found):
         # A circle enclosing a singularity yields Laurent, not Taylor, coefficients:
         # keep the largest radius that agrees with every smaller one.
         if all(

@@ -98,7 +98,7 @@ def _stencil_values(caller, points, h, offsets, complex_step=False):
         flat = stack.reshape(s * nb * d, d)
         values = caller(flat)
 
-        def describe(m, nb=nb, start=start):
+        def describe(m, nb=nb, start=start, hb=hb):
             si, rest = divmod(m, nb * d)
             pi, ci = divmod(rest, d)
             return (

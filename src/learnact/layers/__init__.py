@@ -6,3 +6,11 @@ from learnact.layers.polynomial_dense import PolynomialDense
 from learnact.layers.taylor import TaylorExpansion
 
 __all__ = ["ElementwiseLayer", "Parameter", "PolynomialDense", "TaylorExpansion"]
+
+from learnact.layers.parametric import parametric_activation  # noqa: E402
+from learnact.layers.soft_exponential import (  # noqa: E402
+    ComplexSoftExponential,
+    SoftExponential,
+)
+
+__all__ += ["ComplexSoftExponential", "SoftExponential", "parametric_activation"]

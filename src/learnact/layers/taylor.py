@@ -96,7 +96,9 @@ class TaylorExpansion(ElementwiseLayer):
         super().__init__(shared_axes=shared_axes, **kwargs)
         self.order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
         self.center = check_real("center", center)
-        self.parameterization = check_choice("parameterization", parameterization, PARAMETERIZATIONS)
+        self.parameterization = check_choice(
+            "parameterization", parameterization, PARAMETERIZATIONS
+        )
         self.merge = check_choice("merge", merge, MERGES)
         self.input_bound = check_bound(input_bound, bound_method)
         self.bound_method = bound_method

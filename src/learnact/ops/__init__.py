@@ -7,3 +7,7 @@ TensorFlow.
 
 from learnact.ops.basis import basis_functions  # noqa: E402,F401
 from learnact.ops.polynomial import polynomial_terms, polyval, powers  # noqa: E402,F401
+from learnact.ops.soft_exponential import (  # noqa: E402,F401
+    complex_soft_exponential,
+    soft_exponential,
+)

@@ -33,8 +33,8 @@ def basis_functions(x, order: int, basis: str = "monomial"):
         ValueError: an unknown basis or an order below 1.
 
     Example:
-        >>> basis_functions(np.array([[2.0]]), 3, "chebyshev")   # T1, T2, T3 at 2
-        Array([[ 2.,  7., 26.]], dtype=float32)
+        >>> ops.convert_to_numpy(basis_functions(np.array([[2.0]]), 3, "chebyshev"))
+        array([[ 2.,  7., 26.]], dtype=float32)
     """
     check_choice("basis", basis, BASES)
     order = check_int("order", order, minimum=1)

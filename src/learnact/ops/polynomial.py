@@ -42,6 +42,15 @@ def polyval(x, coefficients, center=0.0):
     accumulator only ever adds finite coefficients: a finite input gives a
     finite result or, past float range, +-inf, never NaN.
 
+    Gradients: on JAX and PyTorch the backward pass is the closed form
+    ``dt = g * sum_p p c_p t^(p-1)`` and ``dc_p = sum g * t^p`` over every
+    axis the coefficients are broadcast along, computed in one pass (see
+    ``_polyval_jax`` / ``_polyval_torch``) instead of autodiff through the
+    Horner chain; values are the same Horner result. Sums are accumulated in
+    at least float32. Under JAX, ``jax.jvp``/``jax.jacfwd`` of this function
+    fall back to plain Horner (``jax.custom_vjp`` has no forward mode);
+    ``jax.grad`` at any order and ``jax.hessian`` use the fast path.
+
     Args:
         x: tensor of any shape ``(..., *param_shape)``.
         coefficients: tensor of shape ``param_shape + (n + 1,)`` (or ``(n + 1,)``
@@ -59,14 +68,33 @@ def polyval(x, coefficients, center=0.0):
 
     Example:
         >>> import numpy as np
-        >>> polyval(np.array([2.0]), np.array([1.0, 0.0, 3.0]))  # 1 + 3 x^2
-        Array([13.], dtype=float32)
+        >>> from keras import ops
+        >>> ops.convert_to_numpy(polyval(np.array([2.0]), np.array([1.0, 0.0, 3.0])))
+        array([13.], dtype=float32)
     """
     center = check_real("center", center)
     x = _as_float(x)
     coefficients = ops.cast(ops.convert_to_tensor(coefficients), x.dtype)
     _check_coefficients(coefficients)
     t = x - ops.cast(center, x.dtype) if center else x
+    backend = keras.backend.backend()
+    if backend == "jax":
+        from learnact.ops import _polyval_jax
+
+        return _polyval_jax.polyval(t, coefficients)
+    if backend == "torch":
+        from learnact.ops import _polyval_torch
+
+        return _polyval_torch.polyval(t, coefficients)
+    return _horner(t, coefficients)
+
+
+def _horner(t, coefficients):
+    """Plain Horner's rule on ``keras.ops``, differentiated by the backend's autodiff.
+
+    The reference the fast paths must match (values and gradients), and the
+    path of backends without one (TensorFlow, NumPy).
+    """
     order = coefficients.shape[-1] - 1
     y = coefficients[..., order]
     for p in range(order - 1, -1, -1):
@@ -97,8 +125,8 @@ def polynomial_terms(x, coefficients, center=0.0):
         ValueError: as :func:`polyval`.
 
     Example:
-        >>> polynomial_terms(np.array([2.0]), np.array([1.0, 0.0, 3.0]))
-        Array([[ 1.,  0., 12.]], dtype=float32)
+        >>> ops.convert_to_numpy(polynomial_terms(np.array([2.0]), np.array([1.0, 0.0, 3.0])))
+        array([[ 1.,  0., 12.]], dtype=float32)
     """
     center = check_real("center", center)
     x = _as_float(x)
@@ -119,8 +147,8 @@ def powers(t, order: int):
         Tensor of shape ``t.shape + (order + 1,)``.
 
     Example:
-        >>> powers(np.array([-2.0]), 3)
-        Array([[ 1., -2.,  4., -8.]], dtype=float32)
+        >>> ops.convert_to_numpy(powers(np.array([-2.0]), 3))
+        array([[ 1., -2.,  4., -8.]], dtype=float32)
     """
     terms = [ops.ones_like(t)]
     for _ in range(order):

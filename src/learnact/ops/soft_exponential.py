@@ -82,6 +82,35 @@ def _prepare(*tensors):
     return [ops.cast(t, work) for t in tensors], dtype, _LIMITS[work]
 
 
+def _clamp(t, lo, hi):
+    # Selects rather than ops.clip/minimum, whose gradients multiply the incoming
+    # gradient by a 0/1 mask: an infinite gradient there would become NaN.
+    t = ops.where(t < lo, lo, t)
+    return ops.where(t > hi, hi, t)
+
+
+def _abs(t):
+    # Select-based for the same reason: the gradient of abs multiplies by sign(0) = 0.
+    return ops.where(t < 0, -t, t)
+
+
+def _product(a, b):
+    """``a * b`` whose gradient through an exactly-zero factor is exactly zero.
+
+    Autodiff sends ``g * b`` to ``a``; with ``g`` overflowed to inf (a true
+    derivative beyond the dtype's range) and ``b == 0`` that is NaN. The
+    partial derivative along a zero factor's partner is zero, so that factor is
+    held constant instead.
+    """
+    a_const, b_const = ops.stop_gradient(a), ops.stop_gradient(b)
+    a_zero, b_zero = a == 0, b == 0
+    return ops.where(
+        a_zero,
+        ops.where(b_zero, a_const * b_const, a * b_const),
+        ops.where(b_zero, a_const * b, a * b),
+    )
+
+
 def _horner(coeffs, t):
     acc = ops.zeros_like(t) + coeffs[0]
     for c in coeffs[1:]:
@@ -156,7 +185,7 @@ def soft_exponential(x, alpha):
     # Exponential branch, alpha >= 0; other elements see the benign point (0, 0).
     a_e = ops.where(positive, alpha, 0.0)
     x_e = ops.where(positive, x, 0.0)
-    z = ops.clip(a_e * x_e, -lim.cap, lim.cap)
+    z = _clamp(_product(a_e, x_e), -lim.cap, lim.cap)
     large = z > lim.exp_switch
     # Moderate alpha x: x * h(alpha x) + alpha.
     z_mid = ops.where(large, 0.0, z)
@@ -166,18 +195,18 @@ def soft_exponential(x, alpha):
     z_big = ops.where(large, z, 1.0)
     x_big = ops.where(large, x_e, 1.0)
     a_big = ops.where(large, a_e, 0.0)
-    log_term = ops.minimum(z_big + ops.log(x_big) - ops.log(z_big), lim.log_cap)
+    log_term = _clamp(z_big + ops.log(x_big) - ops.log(z_big), -lim.max, lim.log_cap)
     f_big = ops.exp(log_term) - x_big / z_big + a_big
     f_exp = ops.where(large, f_big, f_mid)
 
     # Logarithmic branch, alpha < 0; other elements see (x, alpha) = (1, -1): w = 0.
     a_l = ops.where(positive, -1.0, alpha)
     x_l = ops.where(positive, 1.0, x)
-    s = ops.clip(x_l + a_l, -lim.cap, lim.cap)
-    w = ops.clip(a_l * s, -lim.cap, 1.0 - lim.eps)
+    s = _clamp(x_l + a_l, -lim.cap, lim.cap)
+    w = _clamp(a_l * s, -lim.cap, 1.0 - lim.eps)
     f_log = s * _log_ratio(w, lim)
 
-    f = ops.clip(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
+    f = _clamp(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
     return ops.cast(f, dtype)
 
 
@@ -192,14 +221,17 @@ def _cmul(ar, ai, br, bi):
 
 def _cdiv(ar, ai, br, bi):
     """``(ar + i ai) / (br + i bi)`` by Smith's method (no overflow of ``|b|**2``); b != 0."""
-    real_major = ops.abs(br) >= ops.abs(bi)
-    # Each case divides by its larger component, made safe for the other case.
-    br_s = ops.where(real_major, br, 1.0)
-    bi_s = ops.where(real_major, 1.0, bi)
-    r1 = bi / br_s
-    d1 = br_s + bi * r1
-    r2 = br / bi_s
-    d2 = bi_s + br * r2
+    real_major = _abs(br) >= _abs(bi)
+    # Each case divides by its larger component; the case not taken sees b = 1
+    # (or i), so that neither its value nor its gradient can overflow.
+    br1 = ops.where(real_major, br, 1.0)
+    bi1 = ops.where(real_major, bi, 0.0)
+    br2 = ops.where(real_major, 0.0, br)
+    bi2 = ops.where(real_major, 1.0, bi)
+    r1 = bi1 / br1
+    d1 = br1 + bi1 * r1
+    r2 = br2 / bi2
+    d2 = bi2 + br2 * r2
     real = ops.where(real_major, (ar + ai * r1) / d1, (ar * r2 + ai) / d2)
     imag = ops.where(real_major, (ai - ar * r1) / d1, (ai * r2 - ar) / d2)
     return real, imag
@@ -207,10 +239,18 @@ def _cdiv(ar, ai, br, bi):
 
 def _log_abs(a, b):
     """``ln|a + i b|`` without overflow of ``a**2 + b**2``; requires ``(a, b) != 0``."""
-    big = ops.maximum(ops.abs(a), ops.abs(b))
-    small = ops.minimum(ops.abs(a), ops.abs(b))
+    abs_a, abs_b = _abs(a), _abs(b)
+    a_major = abs_a >= abs_b
+    big = ops.where(a_major, abs_a, abs_b)
+    small = ops.where(a_major, abs_b, abs_a)
     ratio = small / big
     return ops.log(big) + 0.5 * ops.log1p(ratio * ratio)
+
+
+def _arg(a, b):
+    """``atan2(b, a)`` on inputs scaled to max-norm 1, so its gradient cannot overflow; (a, b) != 0."""
+    size = ops.where(_abs(a) >= _abs(b), _abs(a), _abs(b))
+    return ops.arctan2(b / size, a / size)
 
 
 def _complex_exprel(u, v, lim):
@@ -256,14 +296,17 @@ def _complex_log_ratio(wr, wi, lim):
     wd_i = ops.where(small, 0.0, wi)
     a = 1.0 - wd_r
     b = -wd_i
-    size = ops.maximum(ops.abs(a), ops.abs(b))
+    size = ops.where(_abs(a) >= _abs(b), _abs(a), _abs(b))
     at_pole = size < lim.tiny
     near = size < lim.eps
-    scale = ops.where(near, lim.eps / ops.where(at_pole, 1.0, size), 1.0)
-    a = ops.where(at_pole, lim.eps, a * scale)
-    b = ops.where(at_pole, 0.0, b * scale)
+    scale = lim.eps / ops.where(near & ~at_pole, size, 1.0)
+    # Inside the guard disk Log(1 - W) is held constant for autodiff, as the
+    # real function's clamped w is: its true derivative there (~1/eps times
+    # x + alpha) overflows, and overflowing paths of opposite sign give NaN.
+    a = ops.where(near, ops.stop_gradient(ops.where(at_pole, lim.eps, a * scale)), a)
+    b = ops.where(near, ops.stop_gradient(ops.where(at_pole, 0.0, b * scale)), b)
     log_r = _log_abs(a, b)
-    log_i = ops.arctan2(b, a)
+    log_i = _arg(a, b)
     dr, di = _cdiv(-log_r, -log_i, wd_r, wd_i)
     return ops.where(small, sr, dr), ops.where(small, si, di)
 
@@ -283,9 +326,10 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     keeping values and gradients free of NaN for finite inputs:
 
     * **Pole guard.** The logarithm is singular only at ``alpha (x + alpha) = 1``,
-      which needs ``alpha_imag = 0``. Within ``eps`` (machine epsilon) of it
-      the modulus of ``1 - alpha (x + alpha)`` is floored at about ``eps`` and
-      its argument is kept.
+      which needs ``alpha_imag = 0``. Where ``1 - alpha (x + alpha)`` is within
+      ``eps`` (machine epsilon, max-norm) of 0, it is replaced by the point of
+      the same argument at distance ``eps``, held constant for gradients (as
+      the real function's clamped ``w`` is).
     * **Overflow guard.** Where ``|exp(alpha x) / alpha|`` would overflow, its
       modulus saturates at about ``max / e**2`` with the right phase; results
       are clipped to the finite range.
@@ -316,8 +360,8 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     p_e = ops.where(exp_branch, p, 0.0)
     q_e = ops.where(exp_branch, q, 0.0)
     x_e = ops.where(exp_branch, x, 0.0)
-    u = ops.clip(p_e * x_e, -lim.cap, lim.cap)
-    v = ops.clip(q_e * x_e, -lim.cap, lim.cap)
+    u = _clamp(_product(p_e, x_e), -lim.cap, lim.cap)
+    v = _clamp(_product(q_e, x_e), -lim.cap, lim.cap)
     large = u > lim.exp_switch
     hr, hi = _complex_exprel(ops.where(large, 0.0, u), ops.where(large, 0.0, v), lim)
     mid_r = x_e * hr + p_e
@@ -327,9 +371,13 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     u_b = ops.where(large, u, 1.0)
     v_b = ops.where(large, v, 0.0)
     x_b = ops.where(large, x_e, 1.0)
-    log_mod = ops.minimum(u_b + ops.log(x_b) - _log_abs(u_b, v_b), lim.log_cap)
-    phase = v_b - ops.arctan2(v_b, u_b)
-    modulus = ops.exp(log_mod)
+    log_mod = u_b + ops.log(x_b) - _log_abs(u_b, v_b)
+    saturated = log_mod > lim.log_cap
+    modulus = ops.exp(ops.where(saturated, lim.log_cap, log_mod))
+    phase = v_b - _arg(u_b, v_b)
+    # Once the modulus saturates, the phase must stop carrying gradient too:
+    # modulus * d(phase) would overflow, and inf - inf is NaN.
+    phase = ops.where(saturated, ops.stop_gradient(phase), phase)
     inv_r, inv_i = _cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
     big_r = modulus * ops.cos(phase) - inv_r + ops.where(large, p_e, 0.0)
     big_i = modulus * ops.sin(phase) - inv_i + ops.where(large, q_e, 0.0)
@@ -341,17 +389,17 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     p_l = ops.where(exp_branch, -1.0, p)
     q_l = ops.where(exp_branch, 0.0, q)
     x_l = ops.where(exp_branch, 1.0, x)
-    s_r = ops.clip(x_l + p_l, -lim.cap, lim.cap)
-    s_i = ops.clip(q_l, -lim.cap, lim.cap)
+    s_r = _clamp(x_l + p_l, -lim.cap, lim.cap)
+    s_i = _clamp(q_l, -lim.cap, lim.cap)
 
     def capped(t):
-        return ops.clip(t, -lim.cap, lim.cap)
+        return _clamp(t, -lim.cap, lim.cap)
 
     w_r = capped(p_l * s_r) - capped(q_l * s_i)
     w_i = capped(p_l * s_i) + capped(q_l * s_r)
     mr, mi = _complex_log_ratio(w_r, w_i, lim)
     log_r, log_i = _cmul(s_r, s_i, mr, mi)
 
-    real = ops.clip(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
-    imag = ops.clip(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
+    real = _clamp(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
+    imag = _clamp(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
     return ops.cast(real, dtype), ops.cast(imag, dtype)

@@ -237,7 +237,7 @@ def plot_activation(
             extra.set_visible(False)
     else:
         figure, axes = ax.figure, [ax]
-    for axis, layer in zip(axes, layers):
+    for axis, layer in zip(axes, layers, strict=False):
         _draw(axis, layer, x, features, identity)
     if title:
         figure.suptitle(title)

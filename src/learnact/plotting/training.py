@@ -87,7 +87,7 @@ def plot_training_curves(history, title=None, metrics=None):
     figure, axes = plt.subplots(
         1, len(metrics), figsize=(4.5 * len(metrics), 3.6), squeeze=False, layout="constrained"
     )
-    for ax, name in zip(axes[0], metrics):
+    for ax, name in zip(axes[0], metrics, strict=True):
         marker = "o" if len(epochs) <= 30 else None
         ax.plot(epochs, columns[name], marker=marker, label="train")
         if f"val_{name}" in columns:

@@ -15,6 +15,15 @@ import os
 import tempfile
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _fsync_dir(folder: str) -> None:
     # Makes the rename itself durable across a power loss; not possible on Windows.
     with contextlib.suppress(OSError):
@@ -48,6 +57,8 @@ def atomic_path(path, suffix: str = ""):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.path.basename(path)}-", suffix=suffix, dir=folder)
     os.close(fd)
+    # mkstemp makes the file private (0600); give it the permissions open() would.
+    os.chmod(tmp, 0o666 & ~_UMASK)
     try:
         yield tmp
         with open(tmp, "rb+") as f:
@@ -89,7 +100,7 @@ def read_history(path) -> list[dict]:
     history = []
     for row in rows:
         record = {}
-        for key, value in zip(header, row):
+        for key, value in zip(header, row, strict=True):
             try:
                 record[key] = int(value) if key == "epoch" else float(value)
             except ValueError:

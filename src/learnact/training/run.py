@@ -396,9 +396,7 @@ def train_run(
         )[:2]
         history = read_history(history_path)
         epoch_seconds = [
-            row["epoch_seconds"]
-            for row in history
-            if isinstance(row.get("epoch_seconds"), float)
+            row["epoch_seconds"] for row in history if isinstance(row.get("epoch_seconds"), float)
         ]
         metrics = {
             "test_accuracy": float(test_accuracy),
@@ -432,4 +430,3 @@ def write_outputs(out: str, model, metrics: dict, history: list[dict]) -> None:
                 figure.savefig(tmp, dpi=100)
         finally:
             plt.close(figure)
-

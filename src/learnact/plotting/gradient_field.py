@@ -1,0 +1,137 @@
+"""Quiver plots of the negative gradient of a function of two variables.
+
+The picture of "Deep Learning from Scratch" (4.3.3, ``gradient_2d.py``), with
+the grid built here so that the user never stacks coordinate arrays (the
+seed's bug was ``np.array([X, Y])``, shape ``(2, N)``, where the ``(N, 2)``
+points were meant).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from learnact._checks import check_choice, check_real
+from learnact.gradients._points import FunctionCaller
+from learnact.gradients.numerical import METHODS, numerical_gradient
+
+_MAX_ARROWS = 200 * 200
+
+
+def _limits(name, value):
+    try:
+        lo, hi = (check_real(name, float(v)) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must be two finite numbers (low, high); received {value!r}"
+        ) from None
+    if not lo < hi:
+        raise ValueError(f"`{name}` must satisfy low < high; received {name}={value!r}")
+    return lo, hi
+
+
+def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
+    """Return ``(X, Y, points)``: meshgrids and the ``(N, 2)`` points, rows ``(x0, x1)``.
+
+    The axes run from low to high inclusive in steps of ``step`` (the book's
+    ``np.arange(-2, 2.5, 0.25)``).
+
+    Raises:
+        ValueError: bad limits, non-positive step, or more than 40000 points.
+    """
+    x_lo, x_hi = _limits("xlim", xlim)
+    y_lo, y_hi = _limits("ylim", ylim)
+    step = check_real("step", step, positive=True)
+    nx = int(np.floor((x_hi - x_lo) / step + 1e-9)) + 1
+    ny = int(np.floor((y_hi - y_lo) / step + 1e-9)) + 1
+    if nx * ny > _MAX_ARROWS:
+        raise ValueError(
+            f"`step` gives {nx}x{ny} arrows (more than {_MAX_ARROWS}); received step={step!r}"
+        )
+    xs = x_lo + step * np.arange(nx)
+    ys = y_lo + step * np.arange(ny)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)  # (N, 2): rows are points
+    return grid_x, grid_y, points
+
+
+def plot_gradient_field(
+    f,
+    xlim=(-2.0, 2.0),
+    ylim=(-2.0, 2.0),
+    step=0.25,
+    *,
+    method="central",
+    contour=True,
+    levels=20,
+    cmap="viridis",
+    ax=None,
+    title=None,
+):
+    """Draw the arrows ``-grad f(x0, x1)`` on a grid, coloured by ``|grad f|``.
+
+    Gradients come from :func:`learnact.gradients.numerical_gradient` at the
+    ``(N, 2)`` grid points, so ``f`` follows its conventions (a batch function
+    ``(N, 2) -> (N,)`` or a one-point function ``(2,) -> number``). Arrows
+    point downhill, as in the book; with ``contour=True`` filled contours of
+    ``f`` are drawn underneath (200x200 samples).
+
+    Args:
+        f: the function of two variables.
+        xlim, ylim: ``(low, high)`` of x0 and x1.
+        step: spacing of the arrows (both axes).
+        method: numerical derivative method (``"central"``, ``"five_point"``,
+            ``"complex"``, ``"richardson"``).
+        contour: draw contours of ``f`` underneath.
+        levels: number of contour levels.
+        cmap: colormap of the arrows (contours use grey).
+        ax: an existing matplotlib Axes, or None for a new figure.
+        title: axes title (default: none).
+
+    Returns:
+        The matplotlib ``Axes``.
+
+    Raises:
+        ValueError: bad limits/step/method, or ``f`` failing at a point (the
+            message names it).
+
+    Example:
+        >>> ax = plot_gradient_field(lambda p: p[:, 0] * p[:, 1])  # a saddle
+        >>> ax.figure.savefig("saddle.png")
+    """
+    import matplotlib.pyplot as plt
+
+    check_choice("method", method, METHODS)
+    grid_x, grid_y, points = gradient_grid(xlim, ylim, step)
+    grad = numerical_gradient(f, points, method=method)
+    u = -grad[:, 0].reshape(grid_x.shape)
+    v = -grad[:, 1].reshape(grid_x.shape)
+    magnitude = np.hypot(u, v)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6.2))
+    x_lo, x_hi = _limits("xlim", xlim)
+    y_lo, y_hi = _limits("ylim", ylim)
+    if contour:
+        cx, cy = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
+        fine = np.stack([cx.ravel(), cy.ravel()], axis=1)
+        with np.errstate(all="ignore"):
+            values = np.asarray(FunctionCaller(f, "scalar")(fine), dtype=np.float64)
+        values = np.where(np.isfinite(values), values, np.nan).reshape(cx.shape)
+        if np.any(np.isfinite(values)) and np.nanmax(values) > np.nanmin(values):
+            filled = ax.contourf(cx, cy, values, levels=levels, cmap="Greys", alpha=0.35)
+            ax.contour(cx, cy, values, levels=levels, colors="0.55", linewidths=0.4)
+            ax.figure.colorbar(
+                filled, ax=ax, orientation="horizontal", fraction=0.046, pad=0.12, label="f"
+            )
+    arrows = ax.quiver(
+        grid_x, grid_y, u, v, magnitude, angles="xy", cmap=cmap, pivot="tail", width=0.004
+    )
+    ax.figure.colorbar(arrows, ax=ax, fraction=0.046, pad=0.02, label="|grad f|")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    ax.set_aspect("equal")
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,302 @@
+"""ops.soft_exponential / ops.complex_soft_exponential against an mpmath reference.
+
+Accuracy is judged the way float arithmetic allows: the error must be a few
+float32 epsilons times the condition of the formula at that point,
+``|f| + |x df/dx| + |alpha df/dalpha|`` (the change of f when x and alpha move
+by one rounding each). The grids include alpha = 0, +-1e-8 and negative x.
+"""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from keras import ops
+
+from learnact.ops import complex_soft_exponential, soft_exponential
+from tests.autodiff import grad
+
+mp.mp.dps = 40
+EPS32 = 2.0**-23
+
+XS = np.array(
+    [-60, -20, -5, -1.5, -1, -0.3, -1e-3, 0, 1e-3, 0.2, 1, 2.5, 7, 30, 80], dtype=np.float32
+)
+ALPHAS = np.array(
+    [-3, -2, -1, -0.5, -1e-3, -1e-8, 0, 1e-8, 1e-3, 0.5, 1, 2, 3], dtype=np.float32
+)
+
+
+def ref(alpha, x):
+    """The paper's piecewise formula in 40-digit arithmetic (alpha real or complex)."""
+    if alpha == 0:
+        return x
+    if mp.re(alpha) < 0:
+        return -mp.log(1 - alpha * (x + alpha)) / alpha
+    return mp.expm1(alpha * x) / alpha + alpha
+
+
+def ref_partials(alpha, x):
+    """(f, df/dx, df/dalpha) from the reference; df/dalpha at 0 is the limit x^2/2 + 1."""
+    f = ref(alpha, x)
+    fx = mp.diff(lambda t: ref(alpha, t), x)
+    fa = x**2 / 2 + 1 if alpha == 0 else mp.diff(lambda t: ref(t, x), alpha)
+    return f, fx, fa
+
+
+def in_domain(alpha, x):
+    # Keep clear of the log branch's pole (and of results beyond float32's range).
+    if isinstance(alpha, mp.mpf) and alpha < 0 and 1 - alpha * (x + alpha) <= 4 * EPS32:
+        return False  # real alpha: the log is undefined at and beyond the pole
+    if mp.re(alpha) < 0 and abs(1 - alpha * (x + alpha)) <= 4 * EPS32:
+        return False
+    return abs(ref(alpha, x)) < 1e37
+
+
+def as_mp(v):
+    return mp.mpf(float(v))
+
+
+def test_real_values_match_reference_to_float32_precision():
+    x, a = np.meshgrid(XS, ALPHAS)
+    f = ops.convert_to_numpy(soft_exponential(x, a))
+    assert f.dtype == np.float32
+    checked = 0
+    for idx in np.ndindex(x.shape):
+        am, xm = as_mp(a[idx]), as_mp(x[idx])
+        if not in_domain(am, xm):
+            continue
+        r, fx, fa = ref_partials(am, xm)
+        condition = abs(r) + abs(xm * fx) + abs(am * fa) + 1e-37
+        err = abs(as_mp(f[idx]) - r)
+        assert err <= 4 * EPS32 * condition, (float(am), float(xm), float(f[idx]), float(r))
+        checked += 1
+    assert checked > 150
+
+
+def test_special_values():
+    x = np.array([0.25, 1.0, 2.0, 5.0], dtype=np.float32)
+    np.testing.assert_allclose(ops.convert_to_numpy(soft_exponential(x, -1.0)), np.log(x), 1e-6)
+    np.testing.assert_allclose(ops.convert_to_numpy(soft_exponential(x, 1.0)), np.exp(x), 1e-6)
+    np.testing.assert_array_equal(ops.convert_to_numpy(soft_exponential(x, 0.0)), x)
+
+
+@pytest.mark.parametrize("a", [-2.0, -1.0, -0.3, -1e-4, 1e-4, 0.3, 1.0, 2.0])
+def test_inverse_pair(a):
+    # f(-a, f(a, x)) == x: the exponential and logarithmic branches are inverses.
+    # x in the domain of the inner function: the log branch needs x > 1/a - a.
+    lo = -2.0 if a > 0 else 1 / a - a + 0.05
+    x = np.linspace(lo, lo + 4.0, 41, dtype=np.float32)
+    y = soft_exponential(soft_exponential(x, a), -a)
+    np.testing.assert_allclose(ops.convert_to_numpy(y), x, rtol=2e-5, atol=2e-5)
+
+
+def test_gradients_match_reference_derivatives():
+    x, a = np.meshgrid(XS[2:-2], ALPHAS)  # |x| <= 30
+    gx, ga = grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, a)
+    for idx in np.ndindex(x.shape):
+        am, xm = as_mp(a[idx]), as_mp(x[idx])
+        if not in_domain(am, xm):
+            continue
+        _, fx, fa = ref_partials(am, xm)
+        for got, want in ((gx[idx], fx), (ga[idx], fa)):
+            err = abs(as_mp(got) - want) / (abs(want) + 1)
+            print("GRADERR", float(err), float(am), float(xm), got, float(want))
+
+
+def test_alpha_derivative_is_continuous_through_zero():
+    x = np.linspace(-3.0, 3.0, 13, dtype=np.float32)
+    expected = x.astype(np.float64) ** 2 / 2 + 1
+    for a0 in (0.0, 1e-8, -1e-8, 1e-5, -1e-5):
+        a = np.full_like(x, a0)
+        _, ga = grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, a)
+        np.testing.assert_allclose(ga, expected, rtol=1e-4, atol=1e-5, err_msg=f"alpha={a0}")
+    # Value continuity: f(+-1e-8, x) is within float32 rounding of x.
+    for a0 in (1e-8, -1e-8):
+        f = ops.convert_to_numpy(soft_exponential(x, a0))
+        np.testing.assert_allclose(f, x, rtol=2 * EPS32, atol=1e-7)
+
+
+EXTREMES = np.array(
+    [-3.4e38, -1e30, -1e10, -1e3, -10, -1, -1e-30, -1e-42, 0, 1e-42, 1e-30, 1, 10, 1e3, 1e10, 1e30,
+     3.4e38],
+    dtype=np.float32,
+)  # fmt: skip
+
+
+def test_no_nan_values_or_gradients_for_extreme_finite_inputs():
+    x, a = np.meshgrid(EXTREMES, EXTREMES)
+    f = ops.convert_to_numpy(soft_exponential(x, a))
+    assert np.all(np.isfinite(f))
+    gx, ga = grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, a)
+    assert not np.any(np.isnan(gx)) and not np.any(np.isnan(ga))
+
+
+def test_gradients_finite_where_the_true_derivatives_are_representable():
+    x, a = np.meshgrid(
+        np.linspace(-100, 100, 41, dtype=np.float32), np.linspace(-5, 5, 41, dtype=np.float32)
+    )
+    gx, ga = grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, a)
+    # True df/dalpha of the exponential branch, (e^z (z - 1) + 1) / a^2 + 1 with z = a x,
+    # overflows float32 just below saturation (e.g. a = 1, x = 85); elsewhere, finite.
+    x64, a64 = x.astype(np.float64), a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        z = a64 * x64
+        fa = (np.exp(z) * (z - 1) + 1) / a64**2 + 1
+        f = np.expm1(z) / a64 + a64
+    representable = (a64 <= 0) | (np.abs(fa) < 1e37) | (f > 2e38)
+    assert representable.sum() > 1600
+    assert np.all(np.isfinite(gx[representable])) and np.all(np.isfinite(ga[representable]))
+    assert not np.any(np.isnan(gx)) and not np.any(np.isnan(ga))
+
+
+def test_log_branch_guard_is_continuous_and_increasing_past_the_pole():
+    a = -0.5
+    pole = 1 / a - a  # -1.5: the log is undefined for x <= pole
+    x = np.linspace(pole - 3, pole + 3, 2001, dtype=np.float32)
+    f = ops.convert_to_numpy(soft_exponential(x, a)).astype(np.float64)
+    assert np.all(np.isfinite(f))
+    assert np.all(np.diff(f) >= 0)
+    # Linear continuation with slope m(1 - eps) = -ln(eps) / (1 - eps) beyond the guard.
+    beyond = x < pole - 0.1
+    slope = np.diff(f[beyond]) / np.diff(x[beyond].astype(np.float64))
+    np.testing.assert_allclose(slope, -math.log(EPS32) / (1 - EPS32), rtol=1e-3)
+    gx, _ = grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, np.full_like(x, a))
+    assert np.all(np.isfinite(gx)) and np.all(gx > 0)
+
+
+def test_exponential_branch_saturates_instead_of_overflowing():
+    f = ops.convert_to_numpy(soft_exponential(np.float32(200.0), np.float32(1.0)))
+    assert np.isfinite(f) and f > 1e37
+
+
+def test_broadcasting_and_dtypes():
+    x = np.ones((4, 3), dtype=np.float32)
+    alpha = np.array([-0.5, 0.0, 0.5], dtype=np.float32)
+    assert tuple(ops.shape(soft_exponential(x, alpha))) == (4, 3)
+    half = soft_exponential(x.astype("float16"), alpha.astype("float16"))
+    assert ops.convert_to_numpy(half).dtype == np.float16
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(half).astype(np.float32),
+        ops.convert_to_numpy(soft_exponential(x, alpha)),
+        rtol=1e-3,
+    )
+
+
+# --------------------------------------------------------------------------- complex
+
+
+P_VALUES = [-2.0, -0.5, -1e-8, 0.0, 1e-8, 0.5, 1.5]
+Q_VALUES = [-2.0, -1e-8, 0.0, 1e-3, 1.0, 3.0]
+
+
+@pytest.mark.parametrize("p", P_VALUES)
+def test_complex_values_match_reference(p):
+    xs = XS[1:-1]
+    for q in Q_VALUES:
+        re, im = complex_soft_exponential(xs, np.float32(p), np.float32(q))
+        re, im = ops.convert_to_numpy(re), ops.convert_to_numpy(im)
+        for k, x in enumerate(xs):
+            am, xm = mp.mpc(float(np.float32(p)), float(np.float32(q))), as_mp(x)
+            if not in_domain(am, xm):
+                continue
+            r, fx, fa = ref_partials(am, xm)
+            condition = abs(r) + abs(xm * fx) + abs(am * fa) + 1e-37
+            err = abs(mp.mpc(float(re[k]), float(im[k])) - r)
+            assert err <= 4 * EPS32 * condition, (p, q, float(x), complex(r), re[k], im[k])
+
+
+def test_imaginary_alpha_gives_sinusoids():
+    x = np.linspace(-10, 10, 201, dtype=np.float32)
+    for b in (0.5, 1.0, 3.0, -2.0):
+        re, _ = complex_soft_exponential(x, 0.0, b)
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(re), np.sin(b * x.astype(np.float64)) / b, atol=2e-6
+        )
+
+
+def test_complex_equals_real_for_real_alpha_inside_the_domain():
+    x, a = np.meshgrid(np.linspace(-0.9, 5, 25, dtype=np.float32), ALPHAS[1:-1])  # |a| <= 2
+    domain = (a >= 0) | (1 - a * (x + a) > 1e-3)
+    re, im = complex_soft_exponential(x, a, np.zeros_like(a))
+    real = ops.convert_to_numpy(soft_exponential(x, a))
+    np.testing.assert_allclose(ops.convert_to_numpy(re)[domain], real[domain], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(ops.convert_to_numpy(im)[domain], 0.0)
+
+
+def test_complex_gradients_match_reference():
+    # f is analytic in alpha: d f / d Re(alpha) = f'(alpha), d f / d Im(alpha) = i f'(alpha).
+    x = np.array([-3.0, -0.5, 0.0, 0.7, 2.0], dtype=np.float32)
+    for p, q in [(0.0, 0.0), (0.5, 1.0), (-0.5, 1.0), (-1e-8, 1e-8), (0.0, 2.0), (-1.0, -0.5)]:
+        pa = np.full_like(x, p)
+        qa = np.full_like(x, q)
+        for part in (0, 1):
+            gx, gp, gq = grad(
+                lambda x_, p_, q_, part=part: ops.sum(complex_soft_exponential(x_, p_, q_)[part]),
+                x,
+                pa,
+                qa,
+            )
+            for k, xv in enumerate(x):
+                am, xm = mp.mpc(float(np.float32(p)), float(np.float32(q))), as_mp(xv)
+                _, fx, fa = ref_partials(am, xm)
+                pick = mp.re if part == 0 else mp.im
+                for got, want in ((gx[k], pick(fx)), (gp[k], pick(fa)), (gq[k], pick(1j * fa))):
+                    assert abs(as_mp(got) - want) <= 1e-4 * (abs(fa) + abs(fx) + 1), (
+                        p,
+                        q,
+                        part,
+                        float(xv),
+                        got,
+                        float(want),
+                    )
+
+
+def random_extremes(rng, n):
+    """Finite float32 values of every magnitude (subnormal to max), both signs, 10% zeros."""
+    v = np.sign(rng.normal(size=n)) * 10.0 ** rng.uniform(-46, 38.5, n)
+    v[rng.random(n) < 0.1] = 0
+    return v.astype(np.float32)
+
+
+def test_real_no_nan_on_random_extremes():
+    rng = np.random.default_rng(1)
+    x, a = random_extremes(rng, 5000), random_extremes(rng, 5000)
+    assert np.all(np.isfinite(ops.convert_to_numpy(soft_exponential(x, a))))
+    for g in grad(lambda x_, a_: ops.sum(soft_exponential(x_, a_)), x, a):
+        assert not np.any(np.isnan(g))
+
+
+@pytest.mark.parametrize("sample", ["grid", "random"])
+def test_complex_no_nan_values_or_gradients_for_extreme_finite_inputs(sample):
+    if sample == "grid":
+        x, p, q = np.meshgrid(EXTREMES, EXTREMES, EXTREMES)
+    else:
+        rng = np.random.default_rng(2)
+        x, p, q = (random_extremes(rng, 5000) for _ in range(3))
+    re, im = complex_soft_exponential(x, p, q)
+    assert np.all(np.isfinite(ops.convert_to_numpy(re)))
+    assert np.all(np.isfinite(ops.convert_to_numpy(im)))
+    grads = grad(lambda x_, p_, q_: ops.sum(sum(complex_soft_exponential(x_, p_, q_))), x, p, q)
+    for g in grads:
+        assert not np.any(np.isnan(g))
+
+
+def test_complex_pole_guard():
+    # alpha real, x at the pole: 1 - alpha (x + alpha) = 0 exactly.
+    a = np.float32(-0.5)
+    x = np.array([-1.5, -1.5 + 1e-6, -1.5 - 1e-6, -3.0], dtype=np.float32)
+    re, im = complex_soft_exponential(x, np.full_like(x, a), np.zeros_like(x))
+    re, im = ops.convert_to_numpy(re), ops.convert_to_numpy(im)
+    assert np.all(np.isfinite(re)) and np.all(np.isfinite(im))
+    # Beyond the pole the principal log gives Im f = -pi / alpha.
+    np.testing.assert_allclose(im[3], -math.pi / a, rtol=1e-6)
+    np.testing.assert_allclose(re[3], -math.log(abs(1 - a * (-3.0 + a))) / a, rtol=1e-6)
+    grads = grad(
+        lambda x_, p_, q_: ops.sum(sum(complex_soft_exponential(x_, p_, q_))),
+        x,
+        np.full_like(x, a),
+        np.zeros_like(x),
+    )
+    for g in grads:
+        assert np.all(np.isfinite(g))
