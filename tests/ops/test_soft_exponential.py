@@ -44,6 +44,21 @@ def ref_partials(alpha, x):
     return f, fx, fa
 
 
+def ref_analytic_partials(alpha, x):
+    """(df/dx, df/dalpha) of the branch that Re(alpha) selects, differentiated by hand.
+
+    Used for complex alpha: f jumps across Re(alpha) = 0 off the real axis, so
+    a central difference in alpha there would straddle two branches.
+    """
+    if alpha == 0:
+        return mp.mpf(1), x**2 / 2 + 1
+    if mp.re(alpha) < 0:
+        u = 1 - alpha * (x + alpha)
+        return 1 / u, (x + 2 * alpha) / (u * alpha) + mp.log(u) / alpha**2
+    e = mp.exp(alpha * x)
+    return e, x * e / alpha - (e - 1) / alpha**2 + 1
+
+
 def in_domain(alpha, x):
     # Keep clear of the log branch's pole (and of results beyond float32's range).
     if isinstance(alpha, mp.mpf) and alpha < 0 and 1 - alpha * (x + alpha) <= 4 * EPS32:
@@ -100,8 +115,8 @@ def test_gradients_match_reference_derivatives():
             continue
         _, fx, fa = ref_partials(am, xm)
         for got, want in ((gx[idx], fx), (ga[idx], fa)):
-            err = abs(as_mp(got) - want) / (abs(want) + 1)
-            print("GRADERR", float(err), float(am), float(xm), got, float(want))
+            # Observed worst: 1.3e-5 at alpha = -1, x = 1e-3 (next to the pole).
+            assert abs(as_mp(got) - want) <= 1e-4 * (abs(want) + 1), (float(am), float(xm), got)
 
 
 def test_alpha_derivative_is_continuous_through_zero():
@@ -239,7 +254,9 @@ def test_complex_gradients_match_reference():
             )
             for k, xv in enumerate(x):
                 am, xm = mp.mpc(float(np.float32(p)), float(np.float32(q))), as_mp(xv)
-                _, fx, fa = ref_partials(am, xm)
+                fx, fa = ref_analytic_partials(am, xm)
+                if p != 0:  # the hand-derived derivative agrees with finite differences
+                    assert abs(fa - ref_partials(am, xm)[2]) <= 1e-20 * (abs(fa) + 1)
                 pick = mp.re if part == 0 else mp.im
                 for got, want in ((gx[k], pick(fx)), (gp[k], pick(fa)), (gq[k], pick(1j * fa))):
                     assert abs(as_mp(got) - want) <= 1e-4 * (abs(fa) + abs(fx) + 1), (

@@ -166,7 +166,7 @@ def plot_comparison(rows: list[dict], title: str):
         acc = row["test_accuracy"]
         left.scatter([i] * len(acc["values"]), acc["values"], color=f"C{i}", alpha=0.5, s=18)
         left.errorbar(i, acc["mean"], yerr=acc["std"], fmt="D", color=f"C{i}", capsize=6, ms=7)
-    left.set_xticks(list(positions), labels, rotation=15)
+    left.set_xticks(list(positions), labels, rotation=15, ha="right", rotation_mode="anchor")
     left.set_ylabel("test accuracy")
     left.set_title("test accuracy (dots: seeds; diamond: mean ± std)")
     left.grid(True, axis="y", alpha=0.3)
@@ -174,7 +174,7 @@ def plot_comparison(rows: list[dict], title: str):
     bars = right.bar(list(positions), seconds, color=[f"C{i}" for i in positions])
     params = [f"{row['parameters']:,} params" for row in rows]
     right.bar_label(bars, labels=params, fontsize="small")
-    right.set_xticks(list(positions), labels, rotation=15)
+    right.set_xticks(list(positions), labels, rotation=15, ha="right", rotation_mode="anchor")
     right.set_ylabel("seconds per epoch (median)")
     right.set_title("speed and size")
     right.margins(y=0.15)

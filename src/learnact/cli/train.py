@@ -74,7 +74,7 @@ def add_model_arguments(parser) -> None:
 def add_fit_arguments(parser) -> None:
     """Add ``--epochs``, ``--batch-size``, ``--learning-rate``, ``--seed`` and friends."""
     parser.add_argument("--epochs", type=int, default=5, metavar="N", help="epochs (5)")
-    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="batch size (32)")
+    parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="batch size (16)")
     parser.add_argument(
         "--learning-rate", type=float, default=1e-3, metavar="LR", help="Adam learning rate (1e-3)"
     )

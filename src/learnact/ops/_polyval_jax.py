@@ -92,9 +92,10 @@ def _moment_sums(t, g, order):
         while rows >= _MIN_ROWS:
             sums = list(_variadic_sum([_split_rows(s, rows) for s in sums], 0))
             rows = sums[0].shape[0]
-        # The last few rows of all orders at once: one small stack and one sum
-        # instead of order + 1 tiny kernels.
-        return jnp.sum(jnp.stack(sums, axis=-1), axis=0)
+        # The last few rows of all orders in one more fused pass; stacking
+        # before this sum would interleave order + 1 large arrays elementwise
+        # (slow scalar code: 1.5 ms at 64x2048, order 10).
+        return jnp.stack(_variadic_sum(sums, 0), axis=-1)
     terms = [g]
     for _ in range(order):
         terms.append(terms[-1] * t)

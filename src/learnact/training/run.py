@@ -87,7 +87,7 @@ class RunConfig:
     dataset: str = "digits"
     data_dir: str | None = None
     epochs: int = 5
-    batch_size: int = 32
+    batch_size: int = 16
     learning_rate: float = 1e-3
     seed: int = 0
     validation_split: float = 0.1
@@ -199,16 +199,46 @@ def check_resume(config: RunConfig, stored: dict | None) -> None:
         )
 
 
-def _split_validation(x, y, fraction: float, seed: int):
+def split_validation(x, y, fraction: float, seed: int, multiple: int = 1):
+    """Split ``(x, y)`` into a fitting set and a seeded validation set (or None).
+
+    With ``multiple > 1`` (the number of devices under data parallelism) both
+    sizes are made multiples of it, so that every batch, the last partial one
+    included, splits evenly over the devices: the validation set is rounded
+    down and at most ``multiple - 1`` fitting examples are left out.
+    """
     import numpy as np
 
-    if fraction == 0:
-        return (x, y), None
     # A seeded permutation: the held-out set is the same on every resume.
     order = np.random.default_rng(seed).permutation(len(x))
-    n_val = max(1, int(round(fraction * len(x))))
+    n_val = int(round(fraction * len(x)))
+    n_val = max(multiple, n_val - n_val % multiple) if fraction > 0 else 0
     val, fit = order[:n_val], order[n_val:]
-    return (x[fit], y[fit]), (x[val], y[val])
+    fit = fit[: len(fit) - len(fit) % multiple]
+    validation = (x[val], y[val]) if n_val else None
+    return (x[fit], y[fit]), validation
+
+
+def evaluate(model, x, y, batch_size: int, multiple: int = 1):
+    """Return ``(loss, accuracy)`` of a softmax classifier on ``(x, y)``, exactly.
+
+    The inputs are padded to a multiple of ``multiple`` (data-parallel
+    batches must split evenly over the devices) and the padding's predictions
+    dropped, so every example counts once, whatever the device count. The loss
+    is Keras's sparse categorical crossentropy (probabilities clipped to
+    ``[1e-7, 1 - 1e-7]``).
+    """
+    import numpy as np
+
+    n = len(x)
+    pad = -n % multiple
+    if pad:
+        x = np.concatenate([x, x[:pad]])
+    probabilities = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))[:n]
+    picked = np.clip(probabilities[np.arange(n), y], 1e-7, 1 - 1e-7)
+    loss = float(-np.mean(np.log(picked.astype(np.float64))))
+    accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == y))
+    return loss, accuracy
 
 
 @contextlib.contextmanager
@@ -220,14 +250,15 @@ def data_parallel(enabled: bool, batch_size: int, log=print):
     ``keras.distribution.initialize()`` reads them (see docs/training.md).
 
     Yields:
-        ``(process_index, process_count)``; ``(0, 1)`` when disabled.
+        ``(process_index, process_count, local_device_count)``; ``(0, 1, 1)``
+        when disabled.
 
     Raises:
         RunError: the backend is not JAX, or ``batch_size`` is not a multiple of
             the number of local devices.
     """
     if not enabled:
-        yield 0, 1
+        yield 0, 1, 1
         return
     import keras
 
@@ -255,7 +286,7 @@ def data_parallel(enabled: bool, batch_size: int, log=print):
         + ("; a single device gains nothing" if len(devices) == 1 else "")
     )
     try:
-        yield jax.process_index(), processes
+        yield jax.process_index(), processes, local
     finally:
         keras.distribution.set_distribution(previous)
 
@@ -329,7 +360,8 @@ def train_run(
 
     import keras
 
-    with data_parallel(config.data_parallel, config.batch_size, log) as (process, processes):
+    parallel = data_parallel(config.data_parallel, config.batch_size, log)
+    with parallel as (process, processes, devices):
         keras.utils.set_random_seed(config.seed)
         info = dataset_info(config.dataset)
         if data is None:
@@ -337,8 +369,8 @@ def train_run(
                 config.dataset, config.data_dir, seed=config.seed, test_size=config.test_size
             )
         (x_train, y_train), (x_test, y_test) = data
-        (x_fit, y_fit), validation = _split_validation(
-            x_train, y_train, config.validation_split, config.seed
+        (x_fit, y_fit), validation = split_validation(
+            x_train, y_train, config.validation_split, config.seed, multiple=devices * processes
         )
         if processes > 1:
             # Keras's JAX DataParallel expects each process to feed its own part
@@ -391,9 +423,9 @@ def train_run(
                 "(model.keras and metrics.json not written); try a lower --learning-rate "
                 "with --resume"
             ) from exc
-        test_loss, test_accuracy = model.evaluate(
-            x_test, y_test, batch_size=config.batch_size, verbose=0
-        )[:2]
+        test_loss, test_accuracy = evaluate(
+            model, x_test, y_test, config.batch_size, multiple=devices
+        )
         history = read_history(history_path)
         epoch_seconds = [
             row["epoch_seconds"] for row in history if isinstance(row.get("epoch_seconds"), float)

@@ -1,0 +1,103 @@
+"""Forward+backward steps of Keras layers, on JAX or PyTorch, and their memory.
+
+"Forward+backward" is what a layer costs inside a network: compute ``y`` and,
+given the cotangent ``dL/dy`` the next layer sends back (a fixed random array
+here), the gradients with respect to its input and every trainable weight.
+That is ``jax.vjp``/``torch.autograd.grad`` with that cotangent, the same as
+differentiating ``sum(y * cotangent)``.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from learnact.cli.errors import CLIError
+
+SUPPORTED_BACKENDS = ("jax", "torch")
+
+
+def backend() -> str:
+    """Return the Keras backend, refusing the ones the benchmarks do not drive.
+
+    Raises:
+        CLIError: on TensorFlow or NumPy.
+    """
+    name = keras.backend.backend()
+    if name not in SUPPORTED_BACKENDS:
+        raise CLIError(
+            f"benchmarks run on the jax or torch backend; KERAS_BACKEND={name!r} "
+            "(set KERAS_BACKEND=jax or KERAS_BACKEND=torch)"
+        )
+    return name
+
+
+def built(layer, input_shape):
+    """Build ``layer`` for ``input_shape`` (with batch axis) and return it."""
+    if not layer.built:
+        layer.build(tuple(input_shape))
+    return layer
+
+
+def train_step(layer, x: np.ndarray, seed: int = 0):
+    """Return ``(run, info)``: one forward+backward pass of ``layer`` on ``x``.
+
+    Args:
+        layer: a built Keras layer or model with one input and one output.
+        x: float32 NumPy input (with batch axis).
+        seed: seed of the random cotangent.
+
+    Returns:
+        ``run``: a callable that does the pass and waits for its result;
+        ``info``: ``{"memory_mb": ...}`` with the peak temporary memory XLA
+        allocates for the compiled step (JAX), or ``{}``.
+    """
+    name = backend()
+    y = keras.ops.convert_to_numpy(layer(x))
+    cotangent = np.random.default_rng(seed).standard_normal(y.shape).astype(np.float32)
+    if name == "jax":
+        return _jax_step(layer, x, cotangent)
+    return _torch_step(layer, x, cotangent)
+
+
+def _jax_step(layer, x, cotangent):
+    import jax
+    import jax.numpy as jnp
+
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+    x = jnp.asarray(x)
+    cotangent = jnp.asarray(cotangent)
+
+    def loss(trainable, x):
+        y, _ = layer.stateless_call(trainable, non_trainable, x)
+        return jnp.sum(y * cotangent)
+
+    step = jax.jit(jax.grad(loss, argnums=(0, 1)))
+    info = {}
+    try:
+        analysis = step.lower(trainable, x).compile().memory_analysis()
+        # Temporaries only: inputs and gradients are the same size for every
+        # candidate of a given shape; what differs is what the pass keeps alive.
+        info["memory_mb"] = round(analysis.temp_size_in_bytes / 2**20, 3)
+    except (AttributeError, NotImplementedError, TypeError):
+        pass
+
+    def run():
+        jax.block_until_ready(step(trainable, x))
+
+    return run, info
+
+
+def _torch_step(layer, x, cotangent):
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    cotangent = torch.tensor(cotangent)
+    weights = [v.value for v in layer.trainable_variables]
+
+    def run():
+        y = layer(x)
+        torch.autograd.grad(y, [x, *weights], cotangent)
+
+    return run, {}

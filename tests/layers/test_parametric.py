@@ -1,0 +1,185 @@
+"""parametric_activation: any formula as a registered, serializable Keras layer class."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from learnact.layers import Parameter, parametric_activation
+from learnact.ops import complex_soft_exponential
+from tests.keras_testing import run_layer_test
+
+
+def scaled_tanh(x, a, b):
+    return a * ops.tanh(b * x)
+
+
+def soft_exp_parts(x, alpha_real, alpha_imag):
+    return complex_soft_exponential(x, alpha_real, alpha_imag)
+
+
+ScaledTanh = parametric_activation(
+    scaled_tanh,
+    params={"a": Parameter("ones", regularizer="l2"), "b": Parameter("ones")},
+)
+SoftExpParts = parametric_activation(
+    soft_exp_parts,
+    params={"alpha_real": Parameter(), "alpha_imag": Parameter("ones", regularizer="l2")},
+    outputs=2,
+)
+
+
+def test_class_is_registered_under_learnact():
+    assert ScaledTanh.__name__ == "ScaledTanh"
+    assert keras.saving.get_registered_name(ScaledTanh) == "learnact>ScaledTanh"
+    assert keras.saving.get_registered_object("learnact>SoftExpParts") is SoftExpParts
+    assert issubclass(ScaledTanh, keras.layers.Layer)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, input_shape, output_shape, n_weights, n_losses",
+    [
+        (ScaledTanh, {}, (2, 5), (2, 5), 2, 1),
+        (ScaledTanh, {"shared_axes": [1, 2], "b_regularizer": "l1"}, (2, 3, 3, 4), (2, 3, 3, 4), 2, 2),
+        (SoftExpParts, {}, (2, 3, 4), (2, 3, 8), 2, 1),
+    ],
+)
+def test_keras_layer_contract(cls, kwargs, input_shape, output_shape, n_weights, n_losses):
+    run_layer_test(
+        cls,
+        init_kwargs=kwargs,
+        input_shape=input_shape,
+        expected_output_shape=output_shape,
+        expected_num_trainable_weights=n_weights,
+        expected_num_non_trainable_weights=0,
+        expected_num_losses=n_losses,
+        supports_masking=True,
+    )
+
+
+def test_values_shared_axes_and_overrides():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32)
+    layer = ScaledTanh(shared_axes=[1], b_initializer=keras.initializers.Constant(0.5))
+    y = ops.convert_to_numpy(layer(x))
+    assert tuple(layer.a.shape) == (1, 4) and tuple(layer.b.shape) == (1, 4)
+    np.testing.assert_allclose(y, np.tanh(0.5 * x), rtol=1e-6)
+    config = layer.get_config()
+    assert config["shared_axes"] == [1]
+    assert config["b_initializer"]["config"]["value"] == 0.5
+    assert config["a_regularizer"] is not None
+
+
+def test_two_outputs_are_concatenated_on_the_last_axis():
+    x = np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3)
+    y = ops.convert_to_numpy(SoftExpParts()(x))
+    re, im = complex_soft_exponential(x, 0.0, 1.0)
+    np.testing.assert_allclose(y[:, :3], ops.convert_to_numpy(re), rtol=1e-6)
+    np.testing.assert_allclose(y[:, 3:], ops.convert_to_numpy(im), rtol=1e-6)
+    np.testing.assert_allclose(y[:, :3], np.sin(x), atol=1e-6)  # alpha = i: Re f = sin x
+
+
+def test_non_trainable_parameter_is_a_saved_constant(tmp_path):
+    def shifted_relu(x, shift):
+        return ops.relu(x - shift)
+
+    ShiftedRelu = parametric_activation(
+        shifted_relu, params={"shift": Parameter(keras.initializers.Constant(0.5), trainable=False)}
+    )
+    layer = ShiftedRelu()
+    x = np.array([[0.0, 1.0, 2.0]], np.float32)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), [[0.0, 0.5, 1.5]])
+    assert len(layer.trainable_weights) == 0 and len(layer.non_trainable_weights) == 1
+    model = keras.Sequential([keras.Input((3,)), layer])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), [[0.0, 0.5, 1.5]])
+
+
+@pytest.mark.parametrize("cls", [ScaledTanh, SoftExpParts])
+def test_keras_file_round_trip_in_the_same_process(cls, tmp_path):
+    # Works because the factory call (at import of this module) registered the class.
+    rng = np.random.default_rng(3)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), cls(name="act")])
+    for w in model.get_layer("act").weights:
+        w.assign(rng.uniform(-0.5, 0.5, w.shape).astype(np.float32))
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert type(loaded.get_layer("act")) is cls
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+
+
+def test_trains_and_regularizes():
+    layer = ScaledTanh(a_regularizer=keras.regularizers.L2(0.1))
+    model = keras.Sequential([keras.Input((2,)), layer])
+    model.compile(keras.optimizers.Adam(0.05), "mse")
+    x = np.random.default_rng(4).normal(size=(64, 2)).astype(np.float32)
+    y = 2.0 * np.tanh(0.5 * x)
+    history = model.fit(x, y, epochs=30, batch_size=64, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+    assert len(model.losses) == 1
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_rejects_non_callable():
+    with pytest.raises(TypeError, match="callable"):
+        parametric_activation("tanh")
+
+
+@pytest.mark.parametrize("outputs", [0, -1, 1.5, True])
+def test_rejects_bad_outputs(outputs):
+    with pytest.raises(ValueError, match="outputs"):
+        parametric_activation(scaled_tanh, {"a": Parameter(), "b": Parameter()}, outputs=outputs)
+
+
+@pytest.mark.parametrize("name", ["x", "name", "weights", "trainable", "dtype", "build", "_a"])
+def test_rejects_clashing_parameter_names(name):
+    def fn(x, **params):
+        return x
+
+    with pytest.raises(ValueError, match=repr(name) if name != "x" else "'x'"):
+        parametric_activation(fn, {name: Parameter()}, name="Clash")
+
+
+def test_rejects_params_that_are_not_parameters_or_not_accepted():
+    with pytest.raises(TypeError, match="Parameter"):
+        parametric_activation(scaled_tanh, {"a": "ones", "b": Parameter()})
+    with pytest.raises(TypeError, match="cannot be called"):
+        parametric_activation(scaled_tanh, {"a": Parameter()})  # b missing
+
+
+def test_lambda_needs_a_name():
+    with pytest.raises(ValueError, match="name="):
+        parametric_activation(lambda x, k: k * x, {"k": Parameter("ones")})
+    cls = parametric_activation(lambda x, k: k * x, {"k": Parameter("ones")}, name="Scale")
+    assert cls.__name__ == "Scale"
+
+
+def test_wrong_number_of_outputs_is_reported_at_call():
+    def two(x, k):
+        return k * x, x
+
+    TwoAsOne = parametric_activation(two, {"k": Parameter("ones")}, name="TwoAsOne")
+    with pytest.raises(ValueError, match="returned 2 outputs; expected outputs=1"):
+        TwoAsOne()(np.ones((2, 3), np.float32))
+
+    def one(x, k):
+        return k * x
+
+    OneAsTwo = parametric_activation(one, {"k": Parameter("ones")}, outputs=2, name="OneAsTwo")
+    with pytest.raises(ValueError, match="tuple of 2"):
+        OneAsTwo()(np.ones((2, 3), np.float32))
+
+    def wrong_shape(x, k):
+        return ops.sum(k * x, axis=-1)
+
+    Bad = parametric_activation(wrong_shape, {"k": Parameter("ones")}, name="WrongShape")
+    with pytest.raises(ValueError, match="input's shape"):
+        Bad()(np.ones((2, 3), np.float32))
+
+
+def test_unknown_override_is_rejected():
+    with pytest.raises(TypeError, match="c_initializer"):
+        ScaledTanh(c_initializer="zeros")
