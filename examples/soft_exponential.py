@@ -88,8 +88,7 @@ def main():
     for seed in (0, 1, 2):
         errors = extrapolation_errors(seed)
         print(
-            f"  seed {seed}: soft exponential {errors['softexp']:.3g}   "
-            f"ReLU {errors['relu']:.3g}"
+            f"  seed {seed}: soft exponential {errors['softexp']:.3g}   ReLU {errors['relu']:.3g}"
         )
 
 

@@ -48,12 +48,16 @@ def test_soft_exponential_keras_contract(kwargs, input_shape, n_losses):
     [
         ({}, (2, 5), (2, 10), 0),
         (
-            {"alpha_real_regularizer": "l2", "alpha_imag_regularizer": "l1"},
+            {
+                "alpha_real_regularizer": "l2",
+                "alpha_imag_regularizer": "l1",
+                "alpha_imag_initializer": "ones",
+                "shared_axes": [1],
+            },
             (2, 3, 4),
             (2, 3, 8),
             2,
         ),
-        ({"shared_axes": [1], "alpha_imag_initializer": "ones"}, (2, 3, 4), (2, 3, 8), 0),
     ],
 )
 def test_complex_soft_exponential_keras_contract(kwargs, input_shape, output_shape, n_losses):
@@ -83,7 +87,9 @@ def test_soft_exponential_values_match_formula():
     layer.build(x.shape)
     layer.alpha.assign(alphas)
     got = ops.convert_to_numpy(layer(x))
-    want = np.array([[formula(float(a), float(v)).real for a, v in zip(alphas, row)] for row in x])
+    want = np.array(
+        [[formula(float(a), float(v)).real for a, v in zip(alphas, row, strict=True)] for row in x]
+    )
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
 
 
@@ -98,7 +104,13 @@ def test_complex_values_match_formula_and_give_sinusoids():
     out = ops.convert_to_numpy(layer(x))
     assert out.shape == (13, 8)
     want = np.array(
-        [[formula(complex(float(a), float(b)), float(v)) for a, b, v in zip(p, q, row)] for row in x]
+        [
+            [
+                formula(complex(float(a), float(b)), float(v))
+                for a, b, v in zip(p, q, row, strict=True)
+            ]
+            for row in x
+        ]
     )
     np.testing.assert_allclose(out[:, :4], want.real, rtol=1e-5, atol=2e-6)
     np.testing.assert_allclose(out[:, 4:], want.imag, rtol=1e-5, atol=2e-6)
@@ -132,9 +144,7 @@ def test_keras_file_round_trip(cls, tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)  # safe_mode stays on
     assert type(loaded.layers[-1]) is cls
-    np.testing.assert_array_equal(
-        ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x))
-    )
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
 
 
 def test_two_layer_network_multiplies_exactly():

@@ -109,6 +109,7 @@ def format_report(report: dict) -> str:
                 "speedup_vs_autodiff",
                 "speedup_vs_book",
                 "max_rel_error",
+                "seconds_per_epoch",
                 "memory_mb",
             )
             if any(key in r for r in rows)

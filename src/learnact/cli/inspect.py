@@ -73,7 +73,7 @@ def load_model(path: str):
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad archive
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CLIError(f"cannot load {path}: {reason[:300]}") from exc
+        raise CLIError(f"cannot load {path}: {reason}") from exc
 
 
 def series_polynomial(coefficients, center=0.0, digits=4, symbol="x"):

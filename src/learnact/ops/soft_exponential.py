@@ -98,9 +98,9 @@ def _product(a, b):
     """``a * b`` whose gradient through an exactly-zero factor is exactly zero.
 
     Autodiff sends ``g * b`` to ``a``; with ``g`` overflowed to inf (a true
-    derivative beyond the dtype's range) and ``b == 0`` that is NaN. The
-    partial derivative along a zero factor's partner is zero, so that factor is
-    held constant instead.
+    derivative beyond the dtype's range) and ``b == 0`` that is NaN. Since
+    ``d(a b)/da = b = 0`` exactly there, ``a`` is held constant in that case
+    (and ``b`` when ``a == 0``); the other factor's gradient is unchanged.
     """
     a_const, b_const = ops.stop_gradient(a), ops.stop_gradient(b)
     a_zero, b_zero = a == 0, b == 0
@@ -248,7 +248,7 @@ def _log_abs(a, b):
 
 
 def _arg(a, b):
-    """``atan2(b, a)`` on inputs scaled to max-norm 1, so its gradient cannot overflow; (a, b) != 0."""
+    """``atan2(b, a)`` on inputs scaled to max-norm 1 (gradient cannot overflow); (a, b) != 0."""
     size = ops.where(_abs(a) >= _abs(b), _abs(a), _abs(b))
     return ops.arctan2(b / size, a / size)
 

@@ -249,6 +249,7 @@ def _draw(ax, layer, x, features, identity):
 
     if isinstance(layer, PolynomialDense):
         labels, parts = polynomial_dense_curves(layer, x, features)
+        identity = False  # a connection's polynomial does not start as the identity
     else:
         labels, parts = elementwise_curves(layer, x, features)
     colors = [f"C{i % 10}" for i in range(len(labels))]
@@ -267,7 +268,7 @@ def _draw(ax, layer, x, features, identity):
         lo, hi = np.percentile(values, [1, 99])
         pad = 0.1 * (hi - lo or 1.0)
         ax.set_ylim(lo - pad, hi + pad)
-    ax.set_title(f"{layer.name} ({type(layer).__name__})")
+    ax.set_title(f"{layer.name} ({type(layer).__name__})", fontsize="medium")
     ax.set_xlabel("input x")
     ax.set_ylabel("output f(x)")
     ax.grid(True, alpha=0.3)
