@@ -30,21 +30,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from learnact.ops.horner import horner
+
 # Length of the leading axis reduced per stage; see the module docstring.
 _SPLIT = 8
 # Below this many rows a plain reduction is as fast as another stage.
 _MIN_ROWS = 2 * _SPLIT
-
-
-def horner(t, coefficients):
-    """``sum_p c_p t^p`` by Horner's rule, operation for operation as the generic path."""
-    order = coefficients.shape[-1] - 1
-    y = coefficients[..., order]
-    for p in range(order - 1, -1, -1):
-        y = y * t + coefficients[..., p]
-    if order == 0:
-        y = y + jnp.zeros_like(t)
-    return y
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
@@ -191,27 +182,16 @@ def _by_order(coefficients):
     return transposed
 
 
-def _horner_rows(t, rows):
-    """Horner's rule on coefficients laid out order-first (``rows[p] = c[..., p]``)."""
-    order = rows.shape[0] - 1
-    y = rows[order]
-    for p in range(order - 1, -1, -1):
-        y = y * t + rows[p]
-    if order == 0:
-        y = y + jnp.zeros_like(t)
-    return y
-
-
 @jax.custom_vjp
 def _polyval(t, coefficients):
-    return _horner_rows(t, _by_order(coefficients))
+    return horner(t, _by_order(coefficients))
 
 
 def _polyval_fwd(t, coefficients):
     # Save the inputs, not the power chain: recomputing t^p in the backward pass
     # costs one multiply per power and saves (order + 1) activations of memory.
     rows = _by_order(coefficients)
-    return _horner_rows(t, rows), (t, rows)
+    return horner(t, rows), (t, rows)
 
 
 def _polyval_bwd(residuals, g):
@@ -226,7 +206,7 @@ def _polyval_bwd(residuals, g):
         powers = np.arange(1, order + 1, dtype=np.float32).reshape(
             (order,) + (1,) * (rows.ndim - 1)
         )
-        dt = g * _horner_rows(t, rows[1:] * jnp.asarray(powers, rows.dtype))
+        dt = g * horner(t, rows[1:] * jnp.asarray(powers, rows.dtype))
     dc = coefficient_gradient(t, g, coefficient_shape)
     return _unbroadcast(dt, t.shape).astype(t.dtype), dc.astype(rows.dtype)
 
@@ -251,4 +231,4 @@ def polyval(t, coefficients):
         # plain Horner, which autodiff differentiates in any mode.
         if "forward-mode" not in str(error):
             raise
-        return horner(t, coefficients)
+        return horner(t, [coefficients[..., p] for p in range(coefficients.shape[-1])])

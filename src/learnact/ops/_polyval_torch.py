@@ -19,16 +19,7 @@ from __future__ import annotations
 
 import torch
 
-
-def _horner_rows(t, rows):
-    """Horner's rule on coefficients laid out order-first (``rows[p] = c[..., p]``)."""
-    order = rows.shape[0] - 1
-    y = rows[order]
-    for p in range(order - 1, -1, -1):
-        y = y * t + rows[p]
-    if order == 0:
-        y = y + torch.zeros_like(t)
-    return y
+from learnact.ops.horner import horner
 
 
 def _by_order(coefficients):
@@ -71,7 +62,7 @@ class _Polyval(torch.autograd.Function):
 
     @staticmethod
     def forward(t, coefficients):
-        return _horner_rows(t, _by_order(coefficients))
+        return horner(t, _by_order(coefficients))
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -94,7 +85,7 @@ class _Polyval(torch.autograd.Function):
                 # y' = sum_p p c_p t^(p-1): Horner on the derivative's coefficients.
                 scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
                 derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
-                dt = _sum_to(g * _horner_rows(t, derivative), t.shape)
+                dt = _sum_to(g * horner(t, derivative), t.shape)
         if ctx.needs_input_grad[1]:
             dc = coefficient_gradient(t, g, coefficients.shape)
         return dt, dc
@@ -108,12 +99,12 @@ class _Polyval(torch.autograd.Function):
         if dt is not None and order > 0:
             scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
             derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
-            out = dt * _horner_rows(t, derivative)
+            out = dt * horner(t, derivative)
         if dc is not None:
-            term = _horner_rows(t, _by_order(dc))
+            term = horner(t, _by_order(dc))
             out = term if out is None else out + term
         if out is None:
-            out = torch.zeros_like(_horner_rows(t, rows))
+            out = torch.zeros_like(horner(t, rows))
         return out
 
 

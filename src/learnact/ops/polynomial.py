@@ -11,6 +11,7 @@ import keras
 from keras import ops
 
 from learnact._checks import check_real
+from learnact.ops.horner import horner
 
 
 def _as_float(x):
@@ -95,13 +96,7 @@ def _horner(t, coefficients):
     The reference the fast paths must match (values and gradients), and the
     path of backends without one (TensorFlow, NumPy).
     """
-    order = coefficients.shape[-1] - 1
-    y = coefficients[..., order]
-    for p in range(order - 1, -1, -1):
-        y = y * t + coefficients[..., p]
-    if order == 0:
-        y = y + ops.zeros_like(t)
-    return y
+    return horner(t, [coefficients[..., p] for p in range(coefficients.shape[-1])])
 
 
 def polynomial_terms(x, coefficients, center=0.0):

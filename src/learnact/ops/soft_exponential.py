@@ -32,6 +32,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from learnact.ops.horner import horner
+
 # ---------------------------------------------------------------------------
 # Constants per computation dtype.
 # ---------------------------------------------------------------------------
@@ -65,11 +67,11 @@ class _Limits:
 
 _LIMITS = {"float32": _Limits("float32"), "float64": _Limits("float64")}
 
-# h(z) = expm1(z) / z = sum_k z^k / (k + 1)!  (Horner order: highest first).
-_EXPREL_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(8, -1, -1))
+# h(z) = expm1(z) / z = sum_k z^k / (k + 1)!  (lowest order first).
+_EXPREL_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(9))
 # m(w) = -log1p(-w) / w = 2 / (2 - w) * sum_k y^(2k) / (2k + 1), y = w / (2 - w)
 # (the atanh series, which converges much faster than sum_k w^k / (k + 1)).
-_ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(6, -1, -1))
+_ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(7))
 
 
 def _prepare(*tensors):
@@ -111,19 +113,12 @@ def _product(a, b):
     )
 
 
-def _horner(coeffs, t):
-    acc = ops.zeros_like(t) + coeffs[0]
-    for c in coeffs[1:]:
-        acc = acc * t + c
-    return acc
-
-
 def _exprel(z, lim):
     """``h(z) = expm1(z) / z`` with ``h(0) = 1``; finite with finite gradient for finite z."""
     small = ops.abs(z) < lim.series
     z_series = ops.where(small, z, 0.0)
     z_direct = ops.where(small, 1.0, z)
-    return ops.where(small, _horner(_EXPREL_COEFFS, z_series), ops.expm1(z_direct) / z_direct)
+    return ops.where(small, horner(z_series, _EXPREL_COEFFS), ops.expm1(z_direct) / z_direct)
 
 
 def _log_ratio(w, lim):
@@ -132,7 +127,7 @@ def _log_ratio(w, lim):
     w_series = ops.where(small, w, 0.0)
     w_direct = ops.where(small, -1.0, w)
     y = w_series / (2.0 - w_series)
-    series = 2.0 / (2.0 - w_series) * _horner(_ATANH_COEFFS, y * y)
+    series = 2.0 / (2.0 - w_series) * horner(y * y, _ATANH_COEFFS)
     return ops.where(small, series, -ops.log1p(-w_direct) / w_direct)
 
 
@@ -258,9 +253,10 @@ def _complex_exprel(u, v, lim):
     small = u * u + v * v < lim.series**2
     us = ops.where(small, u, 0.0)
     vs = ops.where(small, v, 0.0)
-    hr = ops.zeros_like(us) + _EXPREL_COEFFS[0]
+    # Horner's rule in complex arithmetic, highest order first.
+    hr = ops.zeros_like(us) + _EXPREL_COEFFS[-1]
     hi = ops.zeros_like(us)
-    for c in _EXPREL_COEFFS[1:]:
+    for c in reversed(_EXPREL_COEFFS[:-1]):
         hr, hi = _cmul(hr, hi, us, vs)
         hr = hr + c
     ud = ops.where(small, 1.0, u)
@@ -282,9 +278,9 @@ def _complex_log_ratio(wr, wi, lim):
     ws_i = ops.where(small, wi, 0.0)
     yr, yi = _cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
     y2r, y2i = _cmul(yr, yi, yr, yi)
-    pr = ops.zeros_like(ws_r) + _ATANH_COEFFS[0]
+    pr = ops.zeros_like(ws_r) + _ATANH_COEFFS[-1]
     pi = ops.zeros_like(ws_r)
-    for c in _ATANH_COEFFS[1:]:
+    for c in reversed(_ATANH_COEFFS[:-1]):
         pr, pi = _cmul(pr, pi, y2r, y2i)
         pr = pr + c
     sr, si = _cdiv(2.0 * pr, 2.0 * pi, 2.0 - ws_r, -ws_i)
