@@ -10,10 +10,16 @@ from learnact.cli.main import main
 @pytest.mark.slow
 def test_bench_quick_writes_json_with_ratios(tmp_path, capsys):
     out = tmp_path / "bench.json"
+    table = tmp_path / "bench.md"
     status = main(
         ["bench", "--quick", "--suite", "series", "--suite", "numgrad", "--json", str(out)]
+        + ["--markdown", str(table)]
     )
     assert status == 0
+    markdown = table.read_text()
+    assert "| size | candidate | median ms | ratio |" in markdown
+    assert "| case | candidate | median ms | ratio |" in markdown
+    assert "- book loop / batched central" in markdown
     report = json.loads(out.read_text())
     assert report["quick"] is True
     assert set(report["suites"]) == {"series", "numgrad"}

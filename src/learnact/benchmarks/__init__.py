@@ -88,56 +88,93 @@ def run_suites(names=None, quick: bool = False, progress=None) -> dict:
     return report
 
 
-def format_report(report: dict) -> str:
-    """Return the report as plain-text tables, one per suite, then the targets."""
+_EXTRA_COLUMNS = (
+    "speedup_vs_answer",
+    "speedup_vs_autodiff",
+    "speedup_vs_book",
+    "max_rel_error",
+    "seconds_per_epoch",
+    "memory_mb",
+)
+
+
+def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
+    """Return a suite's column names and its rows as formatted strings."""
+    rows = result["rows"]
+    group = "size" if "size" in rows[0] else "case" if "case" in rows[0] else None
+    extras = [key for key in _EXTRA_COLUMNS if any(key in r for r in rows)]
+    columns = [group or "", "candidate", "median ms", "ratio", *extras]
+    cells = []
+    for row in rows:
+        line = [
+            str(row.get(group, "")),
+            row["name"],
+            f"{row['median_ms']:.3f}",
+            "" if row["ratio"] is None else f"{row['ratio']:.2f}",
+        ]
+        for key in extras:
+            value = row.get(key)
+            if value is None:
+                line.append("")
+            elif key == "max_rel_error":
+                line.append(f"{value:.2e}")
+            else:
+                line.append(f"{value:.2f}")
+        cells.append(line)
+    return columns, cells
+
+
+def _target_lines(report: dict, bold: bool) -> list[str]:
     lines = []
+    for result in report["suites"].values():
+        for t in result["targets"]:
+            sign = ">=" if t["higher"] else "<="
+            status = "met" if t["met"] else "MISSED"
+            value = f"**{t['value']:.3g}**" if bold else f"{t['value']:.3g}"
+            lines.append(
+                f"{'- ' if bold else ''}{t['name']}: {value} ({sign} {t['limit']:g}) {status}"
+            )
+    return lines
+
+
+def format_report(report: dict, markdown: bool = False) -> str:
+    """Return the report as tables, one per suite, then the targets.
+
+    Args:
+        report: the result of :func:`run_suites`.
+        markdown: Markdown tables (for ``docs/benchmarks.md``) instead of
+            aligned plain text.
+
+    Returns:
+        The text.
+    """
     env = report["environment"]
-    lines.append(
+    lines = [
         f"backend {env['backend']}"
         + "".join(f", {k} {env[k]}" for k in ("jax", "torch", "keras") if k in env)
         + f", {env['cpus']} CPUs, {env['date']}"
-    )
+    ]
     for name, result in report["suites"].items():
+        columns, cells = _suite_table(result)
         lines.append("")
+        if markdown:
+            lines += [f"**{name}** ({result['seconds']:.1f} s)", ""]
+            lines.append("| " + " | ".join(columns) + " |")
+            lines.append("|" + "---|" * len(columns))
+            lines += ["| " + " | ".join(row) + " |" for row in cells]
+            continue
         lines.append(f"== {name} ({result['seconds']:.1f} s)")
-        rows = result["rows"]
-        group = "size" if "size" in rows[0] else "case" if "case" in rows[0] else None
-        extras = [
-            key
-            for key in (
-                "speedup_vs_answer",
-                "speedup_vs_autodiff",
-                "speedup_vs_book",
-                "max_rel_error",
-                "seconds_per_epoch",
-                "memory_mb",
+        widths = [18, 22, 10, 8] + [20] * (len(columns) - 4)
+        for row in [columns, *cells]:
+            text = f"{row[0]:{widths[0]}s} {row[1]:{widths[1]}s}"
+            text += "".join(
+                f" {cell:>{width}s}" for cell, width in zip(row[2:], widths[2:], strict=True)
             )
-            if any(key in r for r in rows)
-        ]
-        header = f"{'':18s} {'candidate':22s} {'median ms':>10s} {'ratio':>8s}"
-        header += "".join(f" {key:>20s}" for key in extras)
-        lines.append(header)
-        for row in rows:
-            ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
-            line = f"{str(row.get(group, '')):18s} {row['name']:22s} "
-            line += f"{row['median_ms']:10.3f} {ratio:>8s}"
-            for key in extras:
-                value = row.get(key)
-                if value is None:
-                    line += f" {'':>20s}"
-                elif key == "max_rel_error":
-                    line += f" {value:20.2e}"
-                else:
-                    line += f" {value:20.2f}"
-            lines.append(line)
-    targets = [t for result in report["suites"].values() for t in result["targets"]]
+            lines.append(text.rstrip())
+    targets = _target_lines(report, bold=markdown)
     if targets:
-        lines.append("")
-        lines.append("== targets")
-        for t in targets:
-            sign = ">=" if t["higher"] else "<="
-            status = "met" if t["met"] else "MISSED"
-            lines.append(f"{t['name']}: {t['value']:.3g} ({sign} {t['limit']:g}) {status}")
+        lines += ["", "**targets**" if markdown else "== targets", *([""] if markdown else [])]
+        lines += targets
     return "\n".join(lines)
 
 

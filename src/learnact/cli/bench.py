@@ -31,6 +31,9 @@ def add_parser(subparsers):
     )
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     parser.add_argument(
+        "--markdown", metavar="FILE", help="also write the tables as Markdown (for the docs)"
+    )
+    parser.add_argument(
         "--suite",
         action="append",
         choices=SUITES,
@@ -41,15 +44,29 @@ def add_parser(subparsers):
     return parser
 
 
+def _prepare_output(option: str, path: str | None) -> None:
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create the folder of {option} {path!r}: {exc}") from None
+
+
+def _write(option: str, path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        raise CLIError(f"cannot write {option} {path!r}: {exc}") from None
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def run(args) -> int:
-    """Run the selected suites, print the tables, write JSON if asked; return 0."""
-    if args.json:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(folder):
-            try:
-                os.makedirs(folder, exist_ok=True)
-            except OSError as exc:
-                raise CLIError(f"cannot create the folder of --json {args.json!r}: {exc}") from None
+    """Run the selected suites, print the tables, write JSON/Markdown if asked; return 0."""
+    _prepare_output("--json", args.json)
+    _prepare_output("--markdown", args.markdown)
     from learnact.benchmarks import format_report, run_suites
 
     report = run_suites(
@@ -57,10 +74,7 @@ def run(args) -> int:
     )
     print(format_report(report))
     if args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as stream:
-                json.dump(report, stream, indent=2)
-        except OSError as exc:
-            raise CLIError(f"cannot write --json {args.json!r}: {exc}") from None
-        print(f"wrote {args.json}", file=sys.stderr)
+        _write("--json", args.json, json.dumps(report, indent=2))
+    if args.markdown:
+        _write("--markdown", args.markdown, format_report(report, markdown=True) + "\n")
     return 0

@@ -36,9 +36,7 @@ def as_points(x, name: str = "x"):
             non-finite values (the first offending index is named).
     """
     arr = np.asarray(x)
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if arr.dtype.kind not in "iuf":  # signed, unsigned, float; not bool or complex
         raise ValueError(f"`{name}` must hold real numbers; received {name} of dtype {arr.dtype}")
     if arr.ndim not in (1, 2):
         raise ValueError(
@@ -47,10 +45,11 @@ def as_points(x, name: str = "x"):
         )
     if arr.size == 0:
         raise ValueError(f"`{name}` must not be empty; received {name} of shape {arr.shape}")
-    dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.dtype(np.float64)
+    dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)
     points = np.array(arr, dtype=dtype, copy=True)
-    bad = np.argwhere(~np.isfinite(points))
-    if bad.size:
+    finite = np.isfinite(points)
+    if not finite.all():
+        bad = np.argwhere(~finite)
         index = tuple(int(i) for i in bad[0])
         raise ValueError(
             f"`{name}` must be finite; received {name}[{', '.join(map(str, index))}]="
@@ -132,7 +131,8 @@ class FunctionCaller:
         if self.mode in (None, "batch"):
             batch_shape = None
             try:
-                raw = self.f(points.copy())
+                # points are always a stack the caller built, never the user's x.
+                raw = self.f(points)
                 self.calls += 1
                 batch_shape = np.shape(raw)
                 out = self._as_batch_output(raw, m)

@@ -42,6 +42,9 @@ _MAX_STACK = 2**22
 
 _RICHARDSON_LEVELS = 4
 
+# Up to this many coordinates the stencil's diagonal is filled by a loop of slices.
+_LOOP_COORDINATES = 16
+
 
 def _default_step(method: str, dtype) -> float:
     eps = float(np.finfo(dtype).eps)
@@ -54,89 +57,114 @@ def _default_step(method: str, dtype) -> float:
     return 1e-20  # complex step: no subtractive cancellation, so tiny is best
 
 
-def _steps(method, step, points):
-    """Per-point, per-coordinate steps ``h`` of shape ``(N, D)``."""
-    n, d = points.shape
+def _steps(method, step, columns):
+    """Steps ``h`` for coordinate-major points ``columns`` (D, N): shape ``(D, N)`` or ``(D, 1)``.
+
+    A given step stays one column, so the difference formulas divide by a
+    column instead of a ``(D, N)`` array.
+    """
+    d = columns.shape[0]
     if step is None:
-        base = _default_step(method, points.dtype)
-        return base * np.maximum(1.0, np.abs(points.astype(np.float64)))
+        base = _default_step(method, columns.dtype)
+        return base * np.maximum(1.0, np.abs(columns.astype(np.float64, copy=False)))
     arr = np.asarray(step, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape != (d,)):
         raise ValueError(
             f"`step` must be a number or one number per coordinate (shape ({d},)); "
             f"received step of shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    if not (np.isfinite(arr).all() and (arr > 0).all()):
         raise ValueError(f"`step` must be positive and finite; received step={step!r}")
-    return np.broadcast_to(arr, (n, d)).copy()
+    return np.broadcast_to(arr, (d,)).reshape(d, 1)
 
 
-def _stencil_values(caller, points, h, offsets, complex_step=False):
+def _stencil_values(caller, columns, h, offsets, complex_step=False):
     """Evaluate f at ``x + c*h*e_i`` for every offset c, point n and coordinate i.
 
-    Returns an array of shape ``(len(offsets), N, D)`` (scalar f) or
-    ``(len(offsets), N, D, K)`` (vector f).
+    Args:
+        caller: the :class:`FunctionCaller` of f.
+        columns: the points coordinate-major, ``(D, N)`` contiguous.
+        h: steps ``(D, N)`` or ``(D, 1)``.
+        offsets: the stencil's multiples ``c`` of the step.
+        complex_step: perturb along the imaginary axis instead.
+
+    Returns:
+        Shape ``(len(offsets), D, N)`` (scalar f) or ``(len(offsets), D, N, K)``
+        (vector f): coordinate-major, so the difference formulas run on
+        contiguous rows of N values.
     """
-    n, d = points.shape
+    d, n = columns.shape
     s = len(offsets)
-    dtype = np.result_type(points.dtype, np.complex64) if complex_step else points.dtype
-    eye = np.eye(d, dtype=np.float64)
-    per_point = s * d * d
-    chunk = max(1, _MAX_STACK // max(per_point, 1))
+    dtype = np.result_type(columns.dtype, np.complex64) if complex_step else columns.dtype
+    # c*h formed first, then added to x: for c = +-1 exactly the book's x +- h.
+    shifts = np.asarray(offsets, dtype=np.float64)[:, None, None] * h  # (s, D, N or 1)
+    if complex_step:
+        shifts = 1j * shifts
+    per_point = shifts.shape[-1] > 1
+    coordinates = np.arange(d)
+    chunk = max(1, _MAX_STACK // max(s * d * d, 1))
     results = []
     for start in range(0, n, chunk):
-        block = points[start : start + chunk]
-        hb = h[start : start + chunk]
-        nb = block.shape[0]
-        # delta[s, n, i, :] = c_s * h[n, i] * e_i
-        delta = np.asarray(offsets)[:, None, None, None] * hb[None, :, :, None] * eye[None, None]
-        if complex_step:
-            stack = block[None, :, None, :].astype(dtype) + 1j * delta
+        block = columns[:, start : start + chunk]  # (D, nb)
+        nb = block.shape[1]
+        # stack[j, s, i, n] = coordinate j of x_n + c_s h_ni e_i. The point axis n is
+        # innermost so that every NumPy loop runs over N elements rather than over D
+        # (with D = 2 that is several times faster); f gets the (M, D) transpose view.
+        stack = np.empty((d, s, d, nb), dtype=dtype)
+        stack[...] = block[:, None, None, :]
+        block_shifts = shifts[:, :, start : start + nb] if per_point else shifts
+        if d <= _LOOP_COORDINATES:
+            for i in range(d):  # basic slices beat one fancy-indexed add for small D
+                stack[i, :, i, :] += block_shifts[:, i]
         else:
-            # x + (c*h) with c*h formed first: for c = +-1 this is exactly the book's x +- h.
-            stack = (block[None, :, None, :] + delta).astype(dtype)
-        flat = stack.reshape(s * nb * d, d)
+            stack[coordinates, :, coordinates, :] += block_shifts.swapaxes(0, 1)
+        flat = stack.reshape(d, s * d * nb).T  # rows ordered (s, i, n)
         values = caller(flat)
 
-        def describe(m, nb=nb, start=start, hb=hb):
-            si, rest = divmod(m, nb * d)
-            pi, ci = divmod(rest, d)
+        def describe(m, nb=nb, start=start):
+            si, rest = divmod(m, d * nb)
+            ci, pi = divmod(rest, nb)
+            step = h[ci, start + pi if per_point else 0]
             return (
-                f"x[{start + pi}] moved by {offsets[si]}*h={offsets[si] * hb[pi, ci]:.3g} "
+                f"x[{start + pi}] moved by {offsets[si]}*h={offsets[si] * step:.3g} "
                 f"along coordinate {ci}"
             )
 
         report_nonfinite(values, flat, describe)
-        results.append(values.reshape((s, nb, d) + values.shape[1:]))
-    return np.concatenate(results, axis=1)
+        results.append(values.reshape((s, d, nb) + values.shape[1:]))
+    return results[0] if len(results) == 1 else np.concatenate(results, axis=2)
 
 
 def _expand(h, values):
-    """Broadcast ``h`` (N, D) against values of shape (N, D) or (N, D, K)."""
+    """Broadcast steps ``h`` (D, N or 1) against stencil values (D, N) or (D, N, K)."""
     return h if values.ndim == 2 else h[..., None]
+
+
+def _point_major(d):
+    """(D, N) -> (N, D); vector (D, N, K) -> (N, K, D), indexed [point, output, input]."""
+    return np.ascontiguousarray(d.T if d.ndim == 2 else np.moveaxis(d, 0, -1))
 
 
 def _derivative(f, x, kind, method, step, return_error=False, name="x"):
     check_choice("method", method, METHODS)
     points, single = as_points(x, name)
-    h = _steps(method, step, points)
+    columns = np.ascontiguousarray(points.T)
+    h = _steps(method, step, columns)
     caller = FunctionCaller(f, kind, complex_step=method == "complex")
     error = None
     if method == "central":
-        v = _stencil_values(caller, points, h, (1.0, -1.0))
+        v = _stencil_values(caller, columns, h, (1.0, -1.0))
         d = (v[0] - v[1]) / (2 * _expand(h, v[0]))
     elif method == "five_point":
-        v = _stencil_values(caller, points, h, (2.0, 1.0, -1.0, -2.0))
+        v = _stencil_values(caller, columns, h, (2.0, 1.0, -1.0, -2.0))
         d = (v[3] - 8 * v[2] + 8 * v[1] - v[0]) / (12 * _expand(h, v[0]))
     elif method == "complex":
-        v = _stencil_values(caller, points, h, (1.0,), complex_step=True)
+        v = _stencil_values(caller, columns, h, (1.0,), complex_step=True)
         d = np.imag(v[0]) / _expand(h, v[0])
     else:
-        d, error = _richardson(caller, points, h)
-    if kind == "vector":
-        d = np.moveaxis(d, -1, -2)  # (N, D, K) -> (N, K, D): indexed [output, input]
+        d, error = _richardson(caller, columns, h)
     out_dtype = points.dtype
-    d = d.astype(out_dtype)
+    d = _point_major(d).astype(out_dtype, copy=False)
     if single:
         d = d[0]
     if return_error:
@@ -144,20 +172,18 @@ def _derivative(f, x, kind, method, step, return_error=False, name="x"):
             raise ValueError(
                 f"`return_error=True` needs method='richardson'; received method={method!r}"
             )
-        if kind == "vector":
-            error = np.moveaxis(error, -1, -2)
-        error = error.astype(out_dtype)
+        error = _point_major(error).astype(out_dtype)
         return d, (error[0] if single else error)
     return d
 
 
-def _richardson(caller, points, h):
+def _richardson(caller, columns, h):
     """Central differences at h/2**k, extrapolated; returns (derivative, error estimate)."""
     levels = _RICHARDSON_LEVELS
     offsets = []
     for k in range(levels):
         offsets += [2.0**-k, -(2.0**-k)]
-    v = _stencil_values(caller, points, h, tuple(offsets))
+    v = _stencil_values(caller, columns, h, tuple(offsets))
     hx = _expand(h, v[0])
     table = [[(v[2 * k] - v[2 * k + 1]) / (2 * hx * 2.0**-k)] for k in range(levels)]
     for k in range(1, levels):
@@ -165,7 +191,7 @@ def _richardson(caller, points, h):
             prev = table[k][j - 1]
             table[k].append(prev + (prev - table[k - 1][j - 1]) / (4.0**j - 1))
     best = table[-1][-1]
-    eps = float(np.finfo(points.dtype).eps)
+    eps = float(np.finfo(columns.dtype).eps)
     scale = np.max(np.abs(v), axis=0)
     # Truncation: the last two diagonal entries; rounding: eps*|f|/h_min amplified by the table.
     error = np.abs(best - table[-2][-2]) + 10 * eps * scale / (hx * 2.0 ** -(levels - 1))
@@ -264,7 +290,7 @@ def hessian(f, x, *, step=None):
         eps = float(np.finfo(points.dtype).eps)
         h = eps**0.25 * np.maximum(1.0, np.abs(points.astype(np.float64)))
     else:
-        h = _steps("central", step, points)
+        h = np.broadcast_to(_steps("central", step, points.T), (d, n)).T
     caller = FunctionCaller(f, "scalar")
     ii, jj = np.triu_indices(d)
     signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=np.float64)
