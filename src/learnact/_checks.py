@@ -55,3 +55,20 @@ def check_real(name: str, value, *, positive: bool = False) -> float:
     if positive and value <= 0:
         raise ValueError(f"`{name}` must be positive; received {name}={value!r}")
     return value
+
+
+def check_interval(name: str, value) -> tuple[float, float]:
+    """Return ``value`` as ``(low, high)``: two finite numbers with ``low < high``.
+
+    Raises:
+        ValueError: naming ``name`` and ``value`` if it is not such a pair.
+    """
+    try:
+        low, high = (check_real(name, float(v)) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`{name}` must be two finite numbers (low, high); received {name}={value!r}"
+        ) from None
+    if not low < high:
+        raise ValueError(f"`{name}` must have low < high; received {name}={value!r}")
+    return low, high

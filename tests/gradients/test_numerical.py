@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from learnact.benchmarks.numgrad import book_numerical_gradient
 from learnact.gradients import (
     PointsLayoutWarning,
     hessian,
@@ -51,30 +52,6 @@ def grid_points():
     x0 = np.arange(-2, 2.5, 0.25)
     grid_x, grid_y = np.meshgrid(x0, x0)
     return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
-
-
-def book_numerical_gradient(f, X):
-    """The book's loop (ch04/gradient_2d.py), verbatim in substance: the reference."""
-
-    def no_batch(f, x):
-        h = 1e-4
-        grad = np.zeros_like(x)
-        for idx in range(x.size):
-            tmp_val = x[idx]
-            x[idx] = float(tmp_val) + h
-            fxh1 = f(x)
-            x[idx] = tmp_val - h
-            fxh2 = f(x)
-            grad[idx] = (fxh1 - fxh2) / (2 * h)
-            x[idx] = tmp_val
-        return grad
-
-    if X.ndim == 1:
-        return no_batch(f, X)
-    grad = np.zeros_like(X)
-    for idx, x in enumerate(X):
-        grad[idx] = no_batch(f, x)
-    return grad
 
 
 @pytest.mark.parametrize("method", list(TOLERANCE))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from learnact._checks import check_int, check_real
+from learnact._checks import check_int, check_interval
 
 
 def learnact_layers(model) -> list:
@@ -28,18 +28,6 @@ def _is_plottable(layer) -> bool:
     from learnact.layers import ElementwiseLayer, PolynomialDense
 
     return isinstance(layer, (ElementwiseLayer, PolynomialDense))
-
-
-def _check_range(x_range):
-    try:
-        lo, hi = (check_real("x_range", float(v)) for v in x_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`x_range` must be two finite numbers (low, high); received x_range={x_range!r}"
-        ) from None
-    if not lo < hi:
-        raise ValueError(f"`x_range` must have low < high; received x_range={x_range!r}")
-    return lo, hi
 
 
 def _pick(size: int, features) -> list[int]:
@@ -206,7 +194,7 @@ def plot_activation(
     """
     import matplotlib.pyplot as plt
 
-    lo, hi = _check_range(x_range)
+    lo, hi = check_interval("x_range", x_range)
     num = check_int("num", num, minimum=2)
     if hasattr(layer_or_model, "layers"):
         layers = [layer for layer in learnact_layers(layer_or_model) if _is_plottable(layer)]

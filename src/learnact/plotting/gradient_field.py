@@ -10,23 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from learnact._checks import check_choice, check_real
+from learnact._checks import check_choice, check_interval, check_real
 from learnact.gradients._points import FunctionCaller
 from learnact.gradients.numerical import METHODS, numerical_gradient
 
 _MAX_ARROWS = 200 * 200
-
-
-def _limits(name, value):
-    try:
-        lo, hi = (check_real(name, float(v)) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{name}` must be two finite numbers (low, high); received {value!r}"
-        ) from None
-    if not lo < hi:
-        raise ValueError(f"`{name}` must satisfy low < high; received {name}={value!r}")
-    return lo, hi
 
 
 def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
@@ -38,8 +26,8 @@ def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
     Raises:
         ValueError: bad limits, non-positive step, or more than 40000 points.
     """
-    x_lo, x_hi = _limits("xlim", xlim)
-    y_lo, y_hi = _limits("ylim", ylim)
+    x_lo, x_hi = check_interval("xlim", xlim)
+    y_lo, y_hi = check_interval("ylim", ylim)
     step = check_real("step", step, positive=True)
     nx = int(np.floor((x_hi - x_lo) / step + 1e-9)) + 1
     ny = int(np.floor((y_hi - y_lo) / step + 1e-9)) + 1
@@ -108,8 +96,8 @@ def plot_gradient_field(
     magnitude = np.hypot(u, v)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6.2))
-    x_lo, x_hi = _limits("xlim", xlim)
-    y_lo, y_hi = _limits("ylim", ylim)
+    x_lo, x_hi = check_interval("xlim", xlim)
+    y_lo, y_hi = check_interval("ylim", ylim)
     if contour:
         cx, cy = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
         fine = np.stack([cx.ravel(), cy.ravel()], axis=1)
