@@ -7,11 +7,12 @@ built by ``plot_gradient_field`` (rows are points), and the wrong layout, if
 anyone still passes it to ``numerical_gradient``, triggers a warning that says
 to transpose.
 
-Run:  python examples/gradient_field.py            (writes examples/output/*.png)
+Run:  python examples/gradient_field.py            (writes examples/output/*.png;
+                                                   --out DIR --dpi N to choose)
       python examples/gradient_field.py --measure  (accuracy and speed table of docs/gradients.md)
 """
 
-import sys
+import argparse
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from learnact.benchmarks.numgrad import book_numerical_gradient, sin_xy_point  # noqa: E402
 from learnact.gradients import numerical_gradient  # noqa: E402
 from learnact.plotting import plot_gradient_field  # noqa: E402
 
@@ -41,8 +43,9 @@ def function_sin_xy(x):  # df/dx0 = x1*cos(x0*x1), df/dx1 = x0*cos(x0*x1)
     return np.sin(x[:, 0] * x[:, 1])
 
 
-def main():
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+def draw(output: Path, dpi: int):
+    """Write the three pictures of the seed's functions to ``output``."""
+    output.mkdir(parents=True, exist_ok=True)
     cases = [
         ("x0_squared_plus_x1_squared", function_2, "f = x0**2 + x1**2"),
         ("x0_times_x1", function_xy, "f = x0*x1 (saddle)"),
@@ -50,29 +53,13 @@ def main():
     ]
     for stem, f, title in cases:
         ax = plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), step=0.25, title=title)
-        path = OUTPUT / f"gradient_field_{stem}.png"
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        path = output / f"gradient_field_{stem}.png"
+        ax.figure.savefig(path, dpi=dpi, bbox_inches="tight")
         plt.close(ax.figure)
         print(f"wrote {path}")
 
     # The one number the seed checked by hand: grad of x0*x1 at (1, 2) is (2, 1).
     print("grad x0*x1 at (1, 2):", numerical_gradient(function_xy, np.array([[1.0, 2.0]]))[0])
-
-
-def book_numerical_gradient(f, X):
-    """The book's loop (Python over points and coordinates, mutating X), for timing."""
-    h = 1e-4
-    grad = np.zeros_like(X)
-    for n, x in enumerate(X):
-        for idx in range(x.size):
-            tmp_val = x[idx]
-            x[idx] = float(tmp_val) + h
-            fxh1 = f(x[None])[0]
-            x[idx] = tmp_val - h
-            fxh2 = f(x[None])[0]
-            grad[n, idx] = (fxh1 - fxh2) / (2 * h)
-            x[idx] = tmp_val
-    return grad
 
 
 def best_time(fn, repeat=5):
@@ -99,16 +86,27 @@ def measure():
         err = np.max(np.abs(grad - exact) / scale)
         ms = 1e3 * best_time(lambda m=method: numerical_gradient(function_sin_xy, points, method=m))
         print(f"{method:<22}{err:>15.1e}{ms:>12.2f}")
-    book = book_numerical_gradient(function_sin_xy, points.copy())
+    book = book_numerical_gradient(sin_xy_point, points.copy())
     err = np.max(np.abs(book - exact) / scale)
-    ms = 1e3 * best_time(lambda: book_numerical_gradient(function_sin_xy, points.copy()))
+    ms = 1e3 * best_time(lambda: book_numerical_gradient(sin_xy_point, points.copy()))
     print(f"{'book loop (h=1e-4)':<22}{err:>15.1e}{ms:>12.2f}")
     same = np.array_equal(numerical_gradient(function_sin_xy, points, step=1e-4), book)
     print(f"central, step=1e-4 identical to the book's loop: {same}")
 
 
-if __name__ == "__main__":
-    if "--measure" in sys.argv[1:]:
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="folder for the pictures")
+    parser.add_argument("--dpi", type=int, default=120, help="resolution of the pictures")
+    parser.add_argument(
+        "--measure", action="store_true", help="print accuracy and timings instead of drawing"
+    )
+    args = parser.parse_args(argv)
+    if args.measure:
         measure()
     else:
-        main()
+        draw(args.out, args.dpi)
+
+
+if __name__ == "__main__":
+    main()

@@ -48,9 +48,12 @@ def polyval(x, coefficients, center=0.0):
     axis the coefficients are broadcast along, computed in one pass (see
     ``_polyval_jax`` / ``_polyval_torch``) instead of autodiff through the
     Horner chain; values are the same Horner result. Sums are accumulated in
-    at least float32. Under JAX, ``jax.jvp``/``jax.jacfwd`` of this function
-    fall back to plain Horner (``jax.custom_vjp`` has no forward mode);
-    ``jax.grad`` at any order and ``jax.hessian`` use the fast path.
+    at least float32. ``jax.grad`` at any order and ``jax.hessian`` use the
+    fast path. Forward mode (``jax.jvp``, ``jax.jacfwd``) falls back to plain
+    Horner when applied directly, but not through ``jax.jit``: there JAX
+    raises "can't apply forward-mode autodiff (jvp) to a custom_vjp function"
+    (``jax.custom_vjp`` has no forward rule; Keras training uses reverse mode
+    only).
 
     Args:
         x: tensor of any shape ``(..., *param_shape)``.
