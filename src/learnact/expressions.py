@@ -63,7 +63,10 @@ class Expression:
                 f"an expression in x0, x1 takes points of shape (N, 2); received {points.shape}"
             )
         cols = (batch[:, 0], batch[:, 1])
-        out = np.broadcast_to(np.asarray(self._fn(cols)), batch.shape[:1])
+        # log(-1), 1/0 and overflow give nan/inf, reported by the caller at their
+        # points; NumPy's warnings would only repeat that on stderr.
+        with np.errstate(all="ignore"):
+            out = np.broadcast_to(np.asarray(self._fn(cols)), batch.shape[:1])
         return out[0] if single else np.array(out)
 
     def __repr__(self):

@@ -99,3 +99,32 @@ def test_console_script_writes_a_valid_png(tmp_path):
     assert result.returncode == 0, result.stderr
     width, height = png_size(out)
     assert width > 300 and height > 300
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["x0*x1", "--xlim", "0", "1e308"], "arrows"),
+        (["x0*x1", "--step", "1e-9"], "arrows"),
+        (["x0*x1", "-o", ""], "image file"),
+        (["x0*x1", "-o", "."], "image file"),
+        (["x0*x1", "-o", "field.txt"], ".png"),
+        (["x0*x1", "-o", "missing-folder/field.png"], "does not exist"),
+        (["log(-1)"], "nan at the point"),
+    ],
+)
+def test_bad_ranges_outputs_and_values_give_one_line(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    if "-o" not in args:
+        args = [*args, "-o", "field.png"]
+    assert main(["gradfield", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+    assert not list(tmp_path.iterdir())  # nothing written, not even a partial file
+
+
+def test_constant_expression_draws_without_warnings(tmp_path, capsys, recwarn):
+    out = tmp_path / "flat.png"
+    assert main(["gradfield", "5", "-o", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -80,3 +80,9 @@ def test_inspect_keeps_safe_mode_on(tmp_path, capsys):
     model.save(path)
     err = _error(["inspect", str(path)], capsys)
     assert "cannot load" in err and "lambda" in err.lower()
+
+
+def test_reversed_x_range_is_refused_before_any_output(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "any.keras"), "--x-range", "1", "0"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--x-range" in captured.err

@@ -147,3 +147,11 @@ def test_bad_arguments(tmp_path):
 def test_dataset_info():
     assert dataset_info("digits")["input_shape"] == (8, 8, 1)
     assert dataset_info("mnist")["file"] == "mnist.npz"
+
+
+@pytest.mark.parametrize(
+    "kwargs, name", [({"test_size": 0.999}, "test_size"), ({"seed": 2**40}, "seed")]
+)
+def test_split_arguments_out_of_range_name_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        load_dataset("digits", **kwargs)

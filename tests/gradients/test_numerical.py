@@ -246,3 +246,18 @@ def test_property_shapes_dtypes_and_quadratic_accuracy(n, d, dtype, single, seed
     assert g.dtype == out_dtype
     tol = 5e-3 if dtype == np.float32 else 1e-8
     np.testing.assert_allclose(g, 2 * a * x.astype(np.float64), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("x", [3.0, 12345.678, -0.7])
+def test_float32_points_divide_by_the_step_actually_taken(x):
+    # Central differences are exact for a quadratic when the step is exact: any error
+    # left is rounding of f in float64, far below float32's 6e-8.
+    point = np.array([[x]], np.float32)
+    grad = numerical_gradient(lambda p: p[:, 0].astype(np.float64) ** 2, point)
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 * point.astype(np.float64), rtol=1e-7)
+
+
+def test_step_below_float32_resolution_is_refused():
+    with pytest.raises(ValueError, match="below the float32 resolution"):
+        numerical_gradient(lambda p: p[:, 0] ** 2, np.array([[1.0]], np.float32), step=1e-10)

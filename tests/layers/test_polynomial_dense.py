@@ -113,3 +113,15 @@ def test_changed_feature_dimension_after_build_is_a_clear_keras_error():
     layer(np.zeros((2, 4), np.float32))
     with pytest.raises(ValueError, match="incompatible with the layer"):
         layer(np.zeros((2, 3), np.float32))
+
+
+def test_half_precision_computes_in_float32_and_never_gives_nan():
+    x = np.array([[50.0, -50.0, 2.0]], np.float32)
+    layer = PolynomialDense(2, order=3, dtype="mixed_float16")
+    layer.build(x.shape)
+    kernel = np.random.default_rng(0).normal(scale=1e-4, size=(9, 2)).astype(np.float32)
+    layer.set_weights([kernel, np.zeros(2, np.float32)])
+    y = ops.convert_to_numpy(layer(x))
+    assert y.dtype == np.float16 and not np.isnan(y).any()
+    want = numpy_polynomial_dense(x, kernel, np.zeros(2), 3, "monomial")
+    np.testing.assert_allclose(y, want, rtol=2e-3)  # one float16 rounding of the float32 result

@@ -213,3 +213,36 @@ def test_float64_layers_compute_in_float64():
     y = ops.convert_to_numpy(layer(x))
     assert y.dtype == np.float64
     np.testing.assert_allclose(y, 1 + x + x**2 / 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("merge", ["sum", "terms"])
+def test_half_precision_computes_in_float32_and_never_gives_nan(policy, merge):
+    x = np.array([[50.0, -50.0, 2.0, -3.5]], np.float32)
+    layer = TaylorExpansion(order=3, merge=merge, dtype=policy)
+    layer.build(x.shape)
+    c = np.array([[0.0, 1.0, 0.0, 0.5]] * 4, np.float32)
+    layer.set_weights([c])
+    y = ops.convert_to_numpy(layer(x))
+    assert y.dtype == np.dtype(policy.split("_")[1]) and not np.isnan(y).any()
+    terms = c * np.power(x[..., None].astype(np.float64), np.arange(4))
+    want = terms.sum(-1) if merge == "sum" else terms
+    # The float32 result rounded once to the half type (or its overflow to +-inf).
+    np.testing.assert_array_equal(y, want.astype(np.float32).astype(y.dtype))
+
+    def loss(c):
+        out, _ = layer.stateless_call([c], [], x)
+        return ops.sum(ops.cast(out, "float32"))
+
+    (gc,) = grad(loss, c)
+    assert np.isfinite(gc).all()
+    np.testing.assert_allclose(gc, np.power(x[0][:, None], np.arange(4)), rtol=1e-6)
+
+
+def test_terms_of_an_overflowing_input_are_inf_or_zero_never_nan():
+    from learnact.ops import polynomial_terms
+
+    got = ops.convert_to_numpy(
+        polynomial_terms(np.array([1e38], np.float32), np.array([1.0, 0.0, 0.0, 2.0], np.float32))
+    )
+    np.testing.assert_array_equal(got, [[1.0, 0.0, 0.0, np.inf]])

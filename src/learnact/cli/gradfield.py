@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from learnact.cli.errors import CLIError
+
+IMAGE_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
 
 METHODS = ("central", "five_point", "complex", "richardson")
 
@@ -31,9 +35,23 @@ def add_parser(subparsers):
     return parser
 
 
+def _check_output(path: str) -> None:
+    """Refuse an output name matplotlib would change or could not write, before any work."""
+    if not path or os.path.isdir(path):
+        raise CLIError(f"-o must name an image file, e.g. field.png; received {path!r}")
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if extension not in IMAGE_FORMATS:
+        raise CLIError(f"-o must end in one of .{', .'.join(IMAGE_FORMATS)}; received {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"the folder of -o {path!r} does not exist")
+
+
 def run(args) -> int:
     """Parse EXPR, draw the field and save it to ``args.output``."""
     from learnact.expressions import parse_expression
+
+    _check_output(args.output)
 
     try:
         f = parse_expression(args.expr)
@@ -56,11 +74,17 @@ def run(args) -> int:
         contour=not args.no_contour,
         title=title,
     )
+    # Written beside the target and renamed: a reader never sees half a picture.
+    stem, extension = os.path.splitext(args.output)
+    partial = f"{stem}.partial{extension}"
     try:
-        ax.figure.savefig(args.output, dpi=120, bbox_inches="tight")
+        ax.figure.savefig(partial, dpi=120, bbox_inches="tight")
+        os.replace(partial, args.output)
     except (OSError, ValueError) as exc:
         raise CLIError(f"cannot write {args.output!r}: {exc}") from None
     finally:
         plt.close(ax.figure)
+        if os.path.exists(partial):
+            os.remove(partial)
     print(f"wrote {args.output}")
     return 0

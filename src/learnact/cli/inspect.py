@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from learnact._checks import check_interval
 from learnact.cli._common import headless_plots, one_line_errors, say
 from learnact.cli.errors import CLIError
 
@@ -170,6 +171,7 @@ def run(args) -> int:
 
     features = check_int("features", args.features, minimum=1)
     digits = check_int("digits", args.digits, minimum=1, maximum=15)
+    x_range = check_interval("--x-range", args.x_range)
     model = load_model(args.model)
     import matplotlib.pyplot as plt
 
@@ -197,7 +199,7 @@ def run(args) -> int:
     if os.path.isdir(plot_path):
         raise CLIError(f"--plot {plot_path!r} is a directory; give a .png file name")
     try:
-        figure = plot_activation(model, x_range=tuple(args.x_range), features=features)
+        figure = plot_activation(model, x_range=x_range, features=features)
     except ValueError as exc:
         say(f"no plot: {exc}")
         return 0

@@ -101,7 +101,7 @@ def load_dataset(name: str = "digits", data_dir=None, seed: int = 0, test_size: 
         (450, 'float32', 'int32')
     """
     check_choice("dataset", name, DATASETS)
-    check_int("seed", seed, minimum=0)
+    check_int("seed", seed, minimum=0, maximum=2**32 - 1)
     test_size = check_real("test_size", test_size, positive=True)
     if not test_size < 1:
         raise ValueError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
@@ -148,6 +148,14 @@ def _load_digits(seed: int, test_size: float):
     # Pixel intensities of this dataset are integers 0..16, not 0..255.
     x = _images(digits.images, 16.0)
     y = _labels(digits.target)
+    classes = len(np.unique(y))
+    if not classes <= round(test_size * len(y)) <= len(y) - classes:
+        # A stratified split needs every class on both sides.
+        raise ValueError(
+            f"`test_size` must leave at least {classes} digits on each side of the split "
+            f"({classes / len(y):.4f} to {1 - classes / len(y):.4f}); "
+            f"received test_size={test_size!r}"
+        )
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_size, random_state=seed, stratify=y
     )

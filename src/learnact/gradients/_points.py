@@ -182,9 +182,10 @@ def report_nonfinite(values, points, describe):
     if finite.all():
         return
     m = int(np.argmin(finite))
-    value = values[m]
+    value = np.asarray(values[m]).tolist()
+    point = np.asarray(points[m]).tolist()
     raise ValueError(
-        f"f returned {value!r} at the point {points[m]!r} ({describe(m)}); numerical "
+        f"f returned {value} at the point {point} ({describe(m)}); numerical "
         "derivatives need finite values near x: move x away from the singularity or "
         "pass a smaller step"
     )

@@ -57,6 +57,27 @@ def _default_step(method: str, dtype) -> float:
     return 1e-20  # complex step: no subtractive cancellation, so tiny is best
 
 
+def _representable_steps(h, columns):
+    """Return the steps actually taken, ``fl(x + h) - x``, for points below float64.
+
+    In float32, ``x + h`` is rounded, so dividing by the nominal ``h`` adds an
+    error of order ``eps |x| / h`` (5e-6 relative at the default step); with
+    the representable step the difference quotient is exact for quadratics.
+
+    Raises:
+        ValueError: if a step is below the dtype's resolution at its point.
+    """
+    taken = (columns + h).astype(columns.dtype).astype(np.float64) - columns
+    if not (taken > 0).all():
+        d, n = np.unravel_index(int(np.argmin(taken > 0)), taken.shape)
+        raise ValueError(
+            f"`step` {float(np.broadcast_to(h, taken.shape)[d, n]):.3g} is below the "
+            f"{columns.dtype} resolution at x[{n}, {d}]={float(columns[d, n])!r}; pass a "
+            "larger step or float64 points"
+        )
+    return taken
+
+
 def _steps(method, step, columns):
     """Steps ``h`` for coordinate-major points ``columns`` (D, N): shape ``(D, N)`` or ``(D, 1)``.
 
@@ -150,6 +171,8 @@ def _derivative(f, x, kind, method, step, return_error=False, name="x"):
     points, single = as_points(x, name)
     columns = np.ascontiguousarray(points.T)
     h = _steps(method, step, columns)
+    if columns.dtype.itemsize < 8 and method != "complex":
+        h = _representable_steps(h, columns)
     caller = FunctionCaller(f, kind, complex_step=method == "complex")
     error = None
     if method == "central":

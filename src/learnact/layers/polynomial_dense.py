@@ -7,6 +7,7 @@ from keras import ops
 
 from learnact._checks import check_choice, check_int
 from learnact.layers.bounds import apply_bound, check_bound
+from learnact.layers.precision import widen
 from learnact.ops.basis import BASES, basis_functions
 
 MAX_ORDER = 16
@@ -28,6 +29,12 @@ class PolynomialDense(keras.layers.Layer):
     Large inputs: monomials grow like ``|x|^n`` (Chebyshev polynomials too,
     outside [-1, 1]); ``input_bound=b`` maps ``x`` into ``[-b, b]`` first
     (``b tanh(x/b)`` or a clip). Use ``input_bound=1`` with the Chebyshev basis.
+    Without a bound, once ``|x|^n`` overflows (``|x| > ~7e12`` at order 3 in
+    float32) the matmul can add ``+inf`` and ``-inf`` and return NaN: unlike
+    an elementwise series, a weighted sum of overflowing features has no
+    finite answer to fall back on, so set ``input_bound`` when inputs can be
+    that large. Half-precision inputs (``mixed_float16``) are computed in
+    float32 (basis, matmul, activation) and cast back.
 
     Args:
         units: output features (positive int).
@@ -114,11 +121,13 @@ class PolynomialDense(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: features})
 
     def call(self, inputs):
-        x = apply_bound(inputs, self.input_bound, self.bound_method)
-        y = ops.matmul(basis_functions(x, self.order, self.basis), self.kernel)
+        x = apply_bound(widen(inputs), self.input_bound, self.bound_method)
+        y = ops.matmul(basis_functions(x, self.order, self.basis), ops.cast(self.kernel, x.dtype))
         if self.bias is not None:
-            y = y + self.bias
-        return self.activation(y) if self.activation is not None else y
+            y = y + ops.cast(self.bias, x.dtype)
+        if self.activation is not None:
+            y = self.activation(y)
+        return ops.cast(y, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

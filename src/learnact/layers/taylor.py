@@ -11,6 +11,7 @@ from learnact.initializers import Maclaurin
 from learnact.layers.bounds import BOUND_METHODS, apply_bound, check_bound
 from learnact.layers.elementwise import ElementwiseLayer, parameter_config
 from learnact.layers.parameter import Parameter
+from learnact.layers.precision import widen
 from learnact.ops import polynomial_terms, polyval
 
 MAX_ORDER = 16
@@ -47,7 +48,9 @@ class TaylorExpansion(ElementwiseLayer):
     training long before that. ``input_bound=b`` maps ``t`` into ``[-b, b]``
     first (``b tanh(t/b)`` or a clip); the output is then bounded and never NaN.
     Without a bound the output is still never NaN for finite inputs (Horner's
-    rule only adds finite coefficients), but may be +-inf.
+    rule only adds finite coefficients), but may be +-inf; gradients at inputs
+    whose powers overflow are not finite. Half-precision inputs
+    (``mixed_float16``) are computed in float32 and cast back.
 
     Args:
         order: highest power ``n``, 1 to 16.
@@ -129,12 +132,13 @@ class TaylorExpansion(ElementwiseLayer):
         return np.asarray(keras.ops.convert_to_numpy(self.folded_coefficients()))
 
     def call(self, inputs):
-        t = inputs - ops.cast(self.center, inputs.dtype) if self.center else inputs
+        x = widen(inputs)
+        t = x - ops.cast(self.center, x.dtype) if self.center else x
         t = apply_bound(t, self.input_bound, self.bound_method)
-        coefficients = ops.cast(self.folded_coefficients(), inputs.dtype)
+        coefficients = ops.cast(self.folded_coefficients(), x.dtype)
         if self.merge == "terms":
-            return polynomial_terms(t, coefficients)
-        return polyval(t, coefficients)
+            return ops.cast(polynomial_terms(t, coefficients), inputs.dtype)
+        return ops.cast(polyval(t, coefficients), inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         if self.merge == "terms":

@@ -109,7 +109,8 @@ def polynomial_terms(x, coefficients, center=0.0):
         terms[..., p] = c_p t^p,  t = x - center,  p = 0..n
 
     The terms sum to :func:`polyval`; they are the "several nodes" a series
-    layer decomposes one node into.
+    layer decomposes one node into. A term whose power overflows is +-inf
+    (0 if its coefficient is 0), never NaN; its gradient there is not finite.
 
     Args:
         x: tensor ``(..., *param_shape)``.
@@ -131,7 +132,10 @@ def polynomial_terms(x, coefficients, center=0.0):
     coefficients = ops.cast(ops.convert_to_tensor(coefficients), x.dtype)
     _check_coefficients(coefficients)
     t = x - ops.cast(center, x.dtype) if center else x
-    return ops.multiply(powers(t, coefficients.shape[-1] - 1), coefficients)
+    t_powers = powers(t, coefficients.shape[-1] - 1)
+    # A zero coefficient times an overflowed power is 0, not NaN.
+    overflow_times_zero = ops.logical_and(coefficients == 0, ops.isinf(t_powers))
+    return ops.where(overflow_times_zero, 0.0, t_powers * coefficients)
 
 
 def powers(t, order: int):

@@ -29,12 +29,15 @@ def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
     x_lo, x_hi = check_interval("xlim", xlim)
     y_lo, y_hi = check_interval("ylim", ylim)
     step = check_real("step", step, positive=True)
-    nx = int(np.floor((x_hi - x_lo) / step + 1e-9)) + 1
-    ny = int(np.floor((y_hi - y_lo) / step + 1e-9)) + 1
-    if nx * ny > _MAX_ARROWS:
+    # Counted in floating point first: a huge range over a small step is inf, not an int.
+    fx = np.floor((x_hi - x_lo) / step + 1e-9) + 1
+    fy = np.floor((y_hi - y_lo) / step + 1e-9) + 1
+    if not (np.isfinite(fx) and np.isfinite(fy)) or fx * fy > _MAX_ARROWS:
         raise ValueError(
-            f"`step` gives {nx}x{ny} arrows (more than {_MAX_ARROWS}); received step={step!r}"
+            f"`xlim`, `ylim` and `step` give {fx:.3g}x{fy:.3g} arrows (at most {_MAX_ARROWS}); "
+            f"received xlim={xlim!r}, ylim={ylim!r}, step={step!r}"
         )
+    nx, ny = int(fx), int(fy)
     xs = x_lo + step * np.arange(nx)
     ys = y_lo + step * np.arange(ny)
     grid_x, grid_y = np.meshgrid(xs, ys)
@@ -110,8 +113,19 @@ def plot_gradient_field(
             ax.figure.colorbar(
                 filled, ax=ax, orientation="horizontal", fraction=0.046, pad=0.12, label="f"
             )
+    # A zero field (constant f) has no length for quiver's autoscale to divide by.
+    scale = None if np.any(magnitude > 0) else 1.0
     arrows = ax.quiver(
-        grid_x, grid_y, u, v, magnitude, angles="xy", cmap=cmap, pivot="tail", width=0.004
+        grid_x,
+        grid_y,
+        u,
+        v,
+        magnitude,
+        angles="xy",
+        cmap=cmap,
+        pivot="tail",
+        width=0.004,
+        scale=scale,
     )
     ax.figure.colorbar(arrows, ax=ax, fraction=0.046, pad=0.02, label="|grad f|")
     ax.set_xlim(x_lo, x_hi)

@@ -117,7 +117,7 @@ class RunConfig:
         check_int("epochs", self.epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
         check_real("learning_rate", self.learning_rate, positive=True)
-        check_int("seed", self.seed, minimum=0)
+        check_int("seed", self.seed, minimum=0, maximum=2**32 - 1)
         split = check_real("validation_split", self.validation_split)
         if not 0 <= split <= 0.5:
             raise ValueError(
