@@ -73,3 +73,8 @@ def test_explicit_coefficients_pad_with_zeros():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Maclaurin(**kwargs)
+
+
+def test_non_finite_explicit_coefficients_are_refused():
+    with pytest.raises(ValueError, match="finite"):
+        Maclaurin(coefficients=[1.0, float("nan")])

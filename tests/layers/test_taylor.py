@@ -30,6 +30,7 @@ def answer_formula(x, alpha, w):
         ({"order": 5, "parameterization": "cumulative"}, (2, 5), (2, 5), 2),
         ({"order": 2, "merge": "terms"}, (2, 3, 4), (2, 3, 4, 3), 1),
         ({"order": 4, "shared_axes": [1, 2]}, (2, 4, 4, 3), (2, 4, 4, 3), 1),
+        ({"order": 2, "shared_axes": [np.int64(-2)]}, (2, 4, 3), (2, 4, 3), 1),
         (
             {"order": 3, "center": 0.5, "input_bound": 2.0, "coefficients_regularizer": "l2"},
             (2, 6),

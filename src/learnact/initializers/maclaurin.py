@@ -127,7 +127,13 @@ class Maclaurin(keras.initializers.Initializer):
                 f"`function` must be a name or a callable; received function={function!r}"
             )
         self.function = function
-        self.coefficients = None if coefficients is None else [float(c) for c in coefficients]
+        if coefficients is not None:
+            coefficients = [float(c) for c in coefficients]
+            if not all(np.isfinite(coefficients)):
+                raise ValueError(
+                    f"`coefficients` must be finite numbers; received coefficients={coefficients!r}"
+                )
+        self.coefficients = coefficients
 
     def series(self, order: int) -> np.ndarray:
         """Return the ``order + 1`` coefficients as a float64 NumPy array."""

@@ -8,6 +8,8 @@ clear Keras error, and the config entries of ``shared_axes``.
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 
 from learnact.layers.parameter import Parameter
@@ -23,12 +25,12 @@ def normalize_shared_axes(shared_axes) -> list[int] | None:
         return None
     axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
     for axis in axes:
-        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis == 0:
             raise ValueError(
                 "`shared_axes` must hold non-batch axis indices (ints other than 0); "
                 f"received shared_axes={shared_axes!r}"
             )
-    return sorted(axes)
+    return sorted(int(axis) for axis in axes)
 
 
 class ElementwiseLayer(keras.layers.Layer):
