@@ -93,6 +93,29 @@ def test_soft_exponential_values_match_formula():
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
 
 
+def _float64_supported():
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
+@pytest.mark.skipif(
+    not _float64_supported(), reason="JAX computes in float32 unless jax_enable_x64 is set"
+)
+def test_float64_layer_computes_in_float64():
+    layer = SoftExponential(dtype="float64")
+    x = np.linspace(0.1, 3.0, 12)[:, None] * np.ones((1, 3))
+    layer.build(x.shape)
+    alphas = np.array([-0.7, 0.0, 0.45])
+    layer.alpha.assign(alphas)
+    y = layer(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "float64"
+    want = np.array([[formula(a, v).real for a, v in zip(alphas, row, strict=True)] for row in x])
+    np.testing.assert_allclose(ops.convert_to_numpy(y), want, rtol=1e-12, atol=1e-14)
+
+
 def test_complex_values_match_formula_and_give_sinusoids():
     p = np.array([0.0, 0.0, -0.5, 0.5], dtype=np.float32)
     q = np.array([1.0, 2.5, 1.0, -1.0], dtype=np.float32)

@@ -76,7 +76,8 @@ def ref(alpha, x):
     if alpha == 0:
         return x
     if mp.re(alpha) < 0:
-        return -mp.log(1 - alpha * (x + alpha)) / alpha
+        # log1p: 1 - alpha (x + alpha) rounds to 1 at 40 digits for tiny alpha and x.
+        return -mp.log1p(-alpha * (x + alpha)) / alpha
     return mp.expm1(alpha * x) / alpha + alpha
 
 
@@ -183,12 +184,97 @@ EXTREMES = np.array(
 )  # fmt: skip
 
 
+def condition(alpha, x, r):
+    """``|f| + |x df/dx| + |alpha df/dalpha|`` from the analytic derivatives (any magnitude)."""
+    fx, fa = ref_analytic_partials(alpha, x)
+    return abs(r) + abs(x * fx) + abs(alpha * fa) + 1e-37
+
+
+def assert_close_to_reference(alpha, x, got, rel=4 * EPS32, tiny=2e-38):
+    """|got - f| <= rel * condition + tiny, for mp alpha (real or complex) and mp x.
+
+    ``tiny``: results below float32's normal range may be flushed to zero (JAX on CPU).
+    """
+    r = ref(alpha, x)
+    err = abs(got - r)
+    bound = rel * condition(alpha, x, r) + tiny
+    assert err <= bound, (complex(alpha), float(x), complex(got), complex(r))
+
+
+def _flushes_subnormals():
+    tiny = np.array([1e-42], np.float32)
+    return ops.convert_to_numpy(compiled(lambda t: t * 2.0)(tiny))[0] == 0
+
+
+FLUSHES_SUBNORMALS = _flushes_subnormals()  # JAX on CPU treats them as 0
+
+
+def comparable(*values):
+    """False where an input is subnormal and the backend reads it as 0 (e.g. alpha's sign)."""
+    tiny = np.finfo(np.float32).tiny
+    return not FLUSHES_SUBNORMALS or all(v == 0 or abs(v) >= tiny for v in values)
+
+
 def test_no_nan_values_or_gradients_for_extreme_finite_inputs():
     x, a = np.meshgrid(EXTREMES, EXTREMES)
     f = ops.convert_to_numpy(soft_exponential(x, a))
     assert np.all(np.isfinite(f))
     gx, ga = grads(real_sum, x, a)
     assert not np.any(np.isnan(gx)) and not np.any(np.isnan(ga))
+    # Not just finite: right wherever the result is representable.
+    checked = 0
+    for idx in np.ndindex(x.shape):
+        am, xm = as_mp(a[idx]), as_mp(x[idx])
+        if comparable(a[idx], x[idx]) and in_domain(am, xm):
+            assert_close_to_reference(am, xm, as_mp(f[idx]))
+            checked += 1
+    assert checked > 100
+
+
+# Inputs where f is representable but alpha x or alpha (x + alpha) is beyond
+# the caps on intermediate products (max / 64): the results were once computed
+# from clamped arguments (e.g. -0.88 instead of 0 at alpha = 1, x = -1e37).
+FAR_POINTS = [
+    (1.0, -1e37),  # exp(alpha x) underflows: f = -1/alpha + alpha = 0
+    (2.0, -1e38),
+    (0.5, -1e38),
+    (1e-30, -1e38),
+    (1e30, -3e38),  # alpha x overflows to -inf
+    (-1.0, 1e38),  # log branch: f = ln(1 + 1e38 ...) = 87.5
+    (-1.0, 1e37),
+    (-0.5, 3e38),
+    (-1e-30, 1e38),  # alpha (x + alpha) = -1e8
+    (-3e38, 3.4e38),  # alpha (x + alpha) overflows
+    (-1e-37, 9e36),  # x + alpha beyond the cap, alpha (x + alpha) = -0.9
+    (-1e-37, -6e36),  # x + alpha < -cap with alpha (x + alpha) = 0.6: inside the domain
+]
+
+
+@pytest.mark.parametrize("a, x", FAR_POINTS)
+def test_values_far_beyond_the_caps_match_reference(a, x):
+    a32, x32 = np.float32(a), np.float32(x)
+    am, xm = as_mp(a32), as_mp(x32)
+    assert in_domain(am, xm)
+    f = ops.convert_to_numpy(soft_exponential(np.array([x32]), np.array([a32])))[0]
+    assert_close_to_reference(am, xm, as_mp(f))
+    re, im = complex_soft_exponential(np.array([x32]), np.array([a32]), np.zeros(1, np.float32))
+    re, im = ops.convert_to_numpy(re)[0], ops.convert_to_numpy(im)[0]
+    assert_close_to_reference(mp.mpc(am), xm, mp.mpc(float(re), float(im)))
+
+
+def test_gradients_far_beyond_the_caps():
+    a = np.array([p[0] for p in FAR_POINTS], np.float32)
+    x = np.array([p[1] for p in FAR_POINTS], np.float32)
+    gx, ga = grads(real_sum, x, a)
+    for k in range(len(x)):
+        fx, fa = ref_analytic_partials(as_mp(a[k]), as_mp(x[k]))
+        for got, want in ((gx[k], fx), (ga[k], fa)):
+            assert not np.isnan(got)
+            if abs(want) < 1e37 and abs(as_mp(x[k]) + as_mp(a[k])) < 1e36:
+                # Derivatives below float32's normal range may be flushed to 0.
+                assert abs(as_mp(got) - want) <= 1e-4 * abs(want) + 2e-38, (a[k], x[k], got)
+            elif abs(want) >= 1e37:
+                assert abs(got) > 1e36 and np.sign(got) == np.sign(float(want)), (a[k], x[k])
 
 
 def test_gradients_finite_where_the_true_derivatives_are_representable():
@@ -329,10 +415,81 @@ def test_complex_no_nan_values_or_gradients_for_extreme_finite_inputs():
     rng = np.random.default_rng(2)
     x, p, q = (np.concatenate([g, random_extremes(rng, 5000)]) for g in grid)
     re, im = complex_soft_exponential(x, p, q)
-    assert np.all(np.isfinite(ops.convert_to_numpy(re)))
-    assert np.all(np.isfinite(ops.convert_to_numpy(im)))
+    re, im = ops.convert_to_numpy(re), ops.convert_to_numpy(im)
+    assert np.all(np.isfinite(re))
+    assert np.all(np.isfinite(im))
     for g in grads(complex_sum, x, p, q):
         assert not np.any(np.isnan(g))
+    # Values against the reference on the grid, wherever representable.
+    checked = 0
+    for k in range(len(grid[0])):
+        am, xm = mp.mpc(float(p[k]), float(q[k])), as_mp(x[k])
+        if comparable(p[k], q[k], x[k]) and in_domain(am, xm):
+            assert_close_to_reference(am, xm, mp.mpc(float(re[k]), float(im[k])))
+            checked += 1
+    assert checked > 2000
+
+
+@pytest.mark.parametrize(
+    "p, q, x",
+    [
+        (1.0, 1.0, -1e37),  # Re(alpha x) very negative: f = -1/alpha + alpha
+        (1e-30, -1e-30, -1e38),
+        (-1.0, 0.5, 1e38),  # |alpha (x + alpha)| beyond the caps
+        (-1e-30, 1e-30, 1e38),
+        (-1e-30, 1e-30, -1e38),  # beyond the pole: principal logarithm
+        (-3e38, 1e38, 3.4e38),
+        (-1e-37, 5e-38, -6e36),
+        (-3.4e38, -3.4e38, -3.4e38),  # x + alpha overflows
+    ],
+)
+def test_complex_values_far_beyond_the_caps_match_reference(p, q, x):
+    p32, q32, x32 = np.float32(p), np.float32(q), np.float32(x)
+    am, xm = mp.mpc(float(p32), float(q32)), as_mp(x32)
+    assert in_domain(am, xm)
+    re, im = complex_soft_exponential(*(np.array([v]) for v in (x32, p32, q32)))
+    got = mp.mpc(float(ops.convert_to_numpy(re)[0]), float(ops.convert_to_numpy(im)[0]))
+    assert_close_to_reference(am, xm, got)
+    for g in grads(complex_sum, *(np.array([v]) for v in (x32, p32, q32))):
+        assert not np.any(np.isnan(g))
+
+
+def float64_supported():
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
+needs_float64 = pytest.mark.skipif(
+    not float64_supported(), reason="JAX computes in float32 unless jax_enable_x64 is set"
+)
+
+
+@needs_float64
+def test_float64_inputs_are_computed_in_float64():
+    x, a = np.meshgrid(XS.astype(np.float64), ALPHAS.astype(np.float64))
+    x, a = x + 1e-3, a * 1.1  # values that are not float32 numbers
+    f = la_ops.soft_exponential(x, a)
+    assert keras.backend.standardize_dtype(f.dtype) == "float64"
+    re, im = la_ops.complex_soft_exponential(x, a, 0.3 * a)
+    assert keras.backend.standardize_dtype(re.dtype) == "float64"
+    assert keras.backend.standardize_dtype(im.dtype) == "float64"
+    f, re, im = (ops.convert_to_numpy(t) for t in (f, re, im))
+    checked = 0
+    for idx in np.ndindex(x.shape):
+        am, xm = mp.mpf(float(a[idx])), mp.mpf(float(x[idx]))
+        if in_domain(am, xm):
+            assert_close_to_reference(am, xm, mp.mpf(float(f[idx])), rel=1e-12, tiny=0)
+            checked += 1
+        ac = mp.mpc(float(a[idx]), float(0.3 * a[idx]))
+        # keras.ops.sin/cos/arctan compute in float32 on JAX even with x64 enabled.
+        if keras.backend.backend() != "jax" and in_domain(ac, xm):
+            assert_close_to_reference(
+                ac, xm, mp.mpc(float(re[idx]), float(im[idx])), rel=1e-12, tiny=0
+            )
+    assert checked > 150
 
 
 def test_complex_pole_guard():

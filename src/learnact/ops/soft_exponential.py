@@ -21,7 +21,13 @@ written so that neither they nor their gradients are NaN for any finite input:
   through ``alpha = 0`` (``df/dalpha = x**2 / 2 + 1`` there, from both sides)
   and avoids the cancellation that autodiff of ``expm1(alpha x) / alpha``
   suffers for small ``alpha``.
-* Half-precision inputs are computed in float32 and cast back.
+* Arguments are never clamped where that would change a representable result:
+  where ``alpha x`` (or ``alpha (x + alpha)``) is beyond the dtype's range the
+  limits are taken exactly (``-1/alpha + alpha`` once ``exp(alpha x)`` is below
+  eps; ``ln(-alpha) + ln(x + alpha)`` in log space for the logarithm).
+* Half-precision inputs are computed in float32 and cast back; float64 stays
+  float64 on every backend (``keras.backend.result_type`` alone would demote it
+  to float32 on PyTorch).
 """
 
 from __future__ import annotations
@@ -77,9 +83,17 @@ _ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(7))
 def _prepare(*tensors):
     """Convert to tensors of a common float dtype; return them, the output and work dtypes."""
     tensors = [ops.convert_to_tensor(t) for t in tensors]
-    dtype = keras.backend.result_type(*[t.dtype for t in tensors])
-    if "float" not in dtype:
-        dtype = keras.config.floatx()
+    dtypes = [keras.backend.standardize_dtype(t.dtype) for t in tensors]
+    # keras.backend.result_type maps float64 to float32 on every backend but
+    # TensorFlow (to mirror JAX without x64), which would silently demote a
+    # float64 tensor on PyTorch; float64 inputs keep float64 here. (On JAX
+    # without x64 enabled, convert_to_tensor has already made them float32.)
+    if "float64" in dtypes:
+        dtype = "float64"
+    else:
+        dtype = keras.backend.result_type(*dtypes)
+        if "float" not in dtype:
+            dtype = keras.config.floatx()
     work = "float64" if dtype == "float64" else "float32"
     return [ops.cast(t, work) for t in tensors], dtype, _LIMITS[work]
 
@@ -94,6 +108,45 @@ def _clamp(t, lo, hi):
 def _abs(t):
     # Select-based for the same reason: the gradient of abs multiplies by sign(0) = 0.
     return ops.where(t < 0, -t, t)
+
+
+def _max_abs(a, b):
+    """``max(|a|, |b|)``, select-based."""
+    abs_a, abs_b = _abs(a), _abs(b)
+    return ops.where(abs_a >= abs_b, abs_a, abs_b)
+
+
+def _inverse(a):
+    """``1 / a`` (``a != 0``) whose gradient ``-g / a**2`` is formed as ``(-g / a) / a``.
+
+    Autodiff of ``1 / a`` multiplies ``g`` by ``a**-2``, which is inf for
+    ``|a| < 1e-19`` in float32: a zero ``g`` then gives NaN. Here the value is
+    the tangent line of ``1 / a`` at ``c = a`` (held constant), ``(2 - a / c) / c``:
+    the same value, the exact derivative, and only divisions by ``c``.
+    """
+    c = ops.stop_gradient(a)
+    return (2.0 - a / c) / c
+
+
+def _split_cap(s, lim):
+    """``(s_cap, s_out)``: ``s`` clamped to +-cap, and a zero carrying the gradient of the rest.
+
+    ``f = s m(w)`` sends the cotangent ``g s`` into ``m``, whose own backward pass
+    may double it: for ``|s|`` near the dtype's maximum (``|x + alpha| > cap``
+    needs a tiny alpha) that overflows, and overflows of opposite sign give NaN.
+    Differentiated as ``s_cap m(w) + m(w) s_out`` (``m`` held constant in the
+    second term), the gradient along ``x`` stays exact through ``m`` and the
+    cotangent into ``m`` is at most ``g cap``; only ``s m'(w)``, the part of
+    ``df/dalpha`` that overflows there anyway, is taken at ``s_cap``.
+    """
+    s_cap = _clamp(s, -lim.cap, lim.cap)
+    rest = s - s_cap
+    return s_cap, rest - ops.stop_gradient(rest)
+
+
+def _value_of(value, smooth):
+    """``value``, differentiated as ``smooth`` (both finite, equal up to rounding)."""
+    return smooth + ops.stop_gradient(value - smooth)
 
 
 def _product(a, b):
@@ -154,10 +207,22 @@ def soft_exponential(x, alpha):
     * **Overflow guard.** When ``exp(alpha x) / alpha`` would overflow, the
       exponential branch saturates at about ``max / e**2`` of the dtype
       (1.2e38 in float32) with zero gradient along ``x``; results are clipped
-      to the finite range, and intermediate products are capped so that
-      ``inf - inf`` never arises. Gradients may still overflow to ``inf`` where
-      the true derivative exceeds the dtype's range (e.g. ``|x| > 1e19``), but
-      are never NaN.
+      to the finite range, and no ``inf - inf`` arises.
+    * **Extreme arguments.** Wherever the result is representable it is
+      accurate (a few eps times the condition number), even when ``alpha x``
+      or ``alpha (x + alpha)`` is not: for ``alpha x < -ln(max) / 2`` the
+      exponential branch returns its limit ``-1/alpha + alpha`` exactly
+      (``exp(alpha x)`` is below eps), and for ``alpha (x + alpha) < -1/eps``
+      the log branch is evaluated as ``ln(-w) / -alpha``, with
+      ``ln(-w) = ln(-alpha) + ln(x + alpha)`` where ``w`` overflows. E.g.
+      ``f(1, -1e37) = 0``, ``f(-1, 1e38) = 87.498`` and
+      ``f(-1e-30, 1e38) = 1.842e31`` in float32.
+    * Gradients may overflow to ``inf`` where the true derivative exceeds the
+      dtype's range (e.g. ``df/dalpha = 1/alpha**2 + 1`` at ``alpha = 1e-30``,
+      ``x = -1e38``), but are never NaN. Where ``|x + alpha|`` exceeds
+      ``max / 64`` (possible inside the domain only for tiny ``alpha``) the
+      part ``(x + alpha) dm/dw`` of the gradient, which then overflows anyway,
+      is taken at ``+-max / 64``.
 
     Args:
         x: input tensor (any shape).
@@ -182,8 +247,12 @@ def soft_exponential(x, alpha):
     x_e = ops.where(positive, x, 0.0)
     z = _clamp(_product(a_e, x_e), -lim.cap, lim.cap)
     large = z > lim.exp_switch
+    # alpha x very negative: exp(alpha x) is below eps, f = -1/alpha + alpha to
+    # the last bit. Here alpha >= exp_switch / |x| >= exp_switch / max, so 1/alpha
+    # is finite; z itself is only compared (its clamp cannot change the result).
+    tail = z < -lim.exp_switch
     # Moderate alpha x: x * h(alpha x) + alpha.
-    z_mid = ops.where(large, 0.0, z)
+    z_mid = ops.where(large | tail, 0.0, z)
     f_mid = x_e * _exprel(z_mid, lim) + a_e
     # Large alpha x > 0 (so x > 0): exp(z)/alpha = exp(z + ln x - ln z) and 1/alpha = x/z,
     # which never divides by a possibly subnormal alpha.
@@ -192,14 +261,42 @@ def soft_exponential(x, alpha):
     a_big = ops.where(large, a_e, 0.0)
     log_term = _clamp(z_big + ops.log(x_big) - ops.log(z_big), -lim.max, lim.log_cap)
     f_big = ops.exp(log_term) - x_big / z_big + a_big
-    f_exp = ops.where(large, f_big, f_mid)
+    a_tail = ops.where(tail, a_e, 1.0)
+    f_tail = a_tail - _inverse(a_tail)
+    f_exp = ops.where(large, f_big, ops.where(tail, f_tail, f_mid))
 
     # Logarithmic branch, alpha < 0; other elements see (x, alpha) = (1, -1): w = 0.
     a_l = ops.where(positive, -1.0, alpha)
     x_l = ops.where(positive, 1.0, x)
-    s = _clamp(x_l + a_l, -lim.cap, lim.cap)
-    w = _clamp(a_l * s, -lim.cap, 1.0 - lim.eps)
-    f_log = s * _log_ratio(w, lim)
+    s = _clamp(x_l + a_l, -lim.max, lim.max)  # -inf only where w is beyond the pole anyway
+    w = _product(a_l, s)  # may overflow to +-inf; then only compared
+    far = w < -1.0 / lim.eps
+    beyond = w > 1.0 - lim.eps
+    # Moderate w in [-1/eps, 1 - eps]: (x + alpha) m(w). Beyond the pole w is
+    # clamped to 1 - eps (linear continuation), with x + alpha capped so that the
+    # product stays finite.
+    s_mid = ops.where(far, 0.0, ops.where(beyond, _clamp(s, -lim.cap, lim.cap), s))
+    w_mid = ops.where(far, 0.0, ops.where(beyond, 1.0 - lim.eps, w))
+    m_mid = _log_ratio(w_mid, lim)
+    s_cap, s_out = _split_cap(s_mid, lim)
+    f_mid_log = _value_of(
+        _clamp(s_mid * m_mid, -lim.max, lim.max),
+        s_cap * m_mid + ops.stop_gradient(m_mid) * s_out,
+    )
+    # w < -1/eps (so x + alpha > 0): f = ln(1 - w) / -alpha = ln(-w) / -alpha to
+    # within eps / 16, in log space so that nothing overflows: ln(-w) directly
+    # while w is finite, else ln(-alpha) + ln(x + alpha). Here |alpha| >=
+    # 1 / (eps max), so 1/alpha is finite. The gradient is that of
+    # (ln(-alpha) + ln(x + alpha)) exp(-ln(-alpha)), whose two terms in
+    # d/dalpha (each ~1/alpha**2, of opposite signs) are added before the one
+    # division by alpha that may overflow: never inf - inf.
+    a_far = ops.where(far, a_l, -1.0)
+    s_far = ops.where(far, s, 1.0)
+    finite_w = far & (w > -lim.cap)
+    log_a, log_s = ops.log(-a_far), ops.log(s_far)
+    log_w = ops.where(finite_w, ops.log(-ops.where(finite_w, w, -1.0)), log_a + log_s)
+    f_far = _value_of(log_w / -a_far, (log_a + log_s) * ops.exp(-log_a))
+    f_log = ops.where(far, f_far, f_mid_log)
 
     f = _clamp(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
     return ops.cast(f, dtype)
@@ -243,9 +340,26 @@ def _log_abs(a, b):
 
 
 def _arg(a, b):
-    """``atan2(b, a)`` on inputs scaled to max-norm 1 (gradient cannot overflow); (a, b) != 0."""
-    size = ops.where(_abs(a) >= _abs(b), _abs(a), _abs(b))
-    return ops.arctan2(b / size, a / size)
+    """``atan2(b, a)`` (signed zeros included) on inputs scaled to max-norm 1; (a, b) != 0.
+
+    Built from ``arctan`` of the smaller over the larger component, so that
+    gradients cannot overflow; ``keras.ops.arctan2`` computes in float32 on
+    PyTorch even for float64 inputs.
+    """
+    size = _max_abs(a, b)
+    a, b = a / size, b / size
+    a_major = _abs(a) >= _abs(b)
+    a_den = ops.where(a_major, a, 1.0)
+    b_num = ops.where(a_major, b, 0.0)
+    b_den = ops.where(a_major, 1.0, b)
+    a_num = ops.where(a_major, 0.0, a)
+    # The sign of b, -0 included (1 / -0 = -inf); a mask only.
+    b_negative = ops.stop_gradient(ops.where(b == 0, 1.0 / ops.where(b == 0, b, 1.0), b)) < 0
+    pi = ops.zeros_like(a) + math.pi  # in the computation dtype
+    half_turn = ops.where(a_den < 0, ops.where(b_negative, -pi, pi), 0.0)
+    major = ops.arctan(b_num / a_den) + half_turn
+    minor = ops.where(b_den > 0, 0.5 * pi, -0.5 * pi) - ops.arctan(a_num / b_den)
+    return ops.where(a_major, major, minor)
 
 
 def _complex_exprel(u, v, lim):
@@ -307,6 +421,63 @@ def _complex_log_ratio(wr, wi, lim):
     return ops.where(small, sr, dr), ops.where(small, si, di)
 
 
+def _scaled(a, b):
+    """``(a, b) / c`` and ``c = max(|a|, |b|) > 0``, with ``c`` held constant for gradients.
+
+    Gradients then pass through one division by ``c`` and never through
+    ``c**-2`` (inf for tiny ``c``, NaN when multiplied by a zero cotangent).
+    ``ln|a + i b| = ln c + ln|(a + i b) / c|`` holds for the gradient too.
+    """
+    c = ops.stop_gradient(_max_abs(a, b))
+    return a / c, b / c, c
+
+
+def _complex_inverse(p, q):
+    """``1 / (p + i q)``, ``(p, q) != 0``: ``1 / alpha^`` (of size about 1) divided by ``c``."""
+    ph, qh, c = _scaled(p, q)
+    r, i = _cdiv(ops.ones_like(ph), ops.zeros_like(ph), ph, qh)
+    return r / c, i / c
+
+
+def _complex_far_log(p, q, x, lim):
+    """``-Log(-alpha S) / alpha``, ``S = x + alpha``, for ``|alpha S| > 1/eps``; no overflows.
+
+    The value is the principal logarithm of ``-W`` (``W = alpha S``) divided by
+    alpha. The gradient is that of ``-(Log alpha + Log S + 2 pi i k) exp(-Log alpha)``,
+    the same function, whose two terms in ``d/dalpha`` (each about
+    ``1/alpha**2``, of opposite sign) are added before the single division by
+    alpha's scale that may overflow: never ``inf - inf``.
+    """
+    ph, qh, ca = _scaled(p, q)
+    # S = x + alpha. x + p overflows only where both are below -max/2; there S / k,
+    # k = max(|x|, |p|), is used (divisions: XLA may refactor 0.5 x + 0.5 p into
+    # 0.5 (x + p)).
+    s_sum = x + p
+    overflow = _abs(s_sum) > lim.max
+    k = ops.stop_gradient(ops.where(overflow, _max_abs(x, p), 1.0))
+    s_r = ops.where(overflow, x / k + p / k, s_sum)
+    sh_r, sh_i, cs = _scaled(s_r, q / k)
+    log_cs = ops.log(cs) + ops.log(k)
+    wh_r, wh_i = _cmul(ph, qh, sh_r, sh_i)  # 1 <= |W^| <= 2
+    # Im W = q (x + 2p): where the scaled product underflows to 0 although
+    # Im W != 0, restore its sign, which selects the side of the branch cut.
+    below = x < -2.0 * p
+    lost = (wh_i == 0) & (qh != 0) & (x != -2.0 * p)
+    wh_i = ops.where(lost, ops.where(ops.logical_xor(qh < 0, below), -lim.tiny, lim.tiny), wh_i)
+    # Exact: Log(-W) = ln ca + ln k cs + ln|W^| + i arg(-W^), divided by alpha^ then ca.
+    arg_w = _arg(-wh_r, -wh_i)
+    exact_r, exact_i = _cdiv(-(ops.log(ca) + log_cs + _log_abs(wh_r, wh_i)), -arg_w, ph, qh)
+    exact_r, exact_i = exact_r / ca, exact_i / ca
+    # Smooth: Log alpha + Log S (imaginary part moved by a constant onto arg(-W)).
+    lam_r, lam_i = ops.log(ca) + _log_abs(ph, qh), _arg(ph, qh)
+    l_r = lam_r + log_cs + _log_abs(sh_r, sh_i)
+    l_i = lam_i + _arg(sh_r, sh_i)
+    l_i = l_i + ops.stop_gradient(arg_w - l_i)
+    inv_mod = ops.exp(-lam_r)
+    smooth_r, smooth_i = _cmul(-l_r, -l_i, inv_mod * ops.cos(lam_i), -inv_mod * ops.sin(lam_i))
+    return _value_of(exact_r, smooth_r), _value_of(exact_i, smooth_i)
+
+
 def complex_soft_exponential(x, alpha_real, alpha_imag):
     """Soft exponential with complex ``alpha = alpha_real + i alpha_imag``, in real arithmetic.
 
@@ -329,6 +500,10 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     * **Overflow guard.** Where ``|exp(alpha x) / alpha|`` would overflow, its
       modulus saturates at about ``max / e**2`` with the right phase; results
       are clipped to the finite range.
+    * **Extreme arguments,** as in the real function: ``-1/alpha + alpha`` where
+      ``Re(alpha x) < -ln(max) / 2``, and ``-Log(-W) / alpha`` from the scaled
+      factors of ``W = alpha (x + alpha)`` where ``|W| > 1/eps`` (the sign of
+      ``Im W`` is kept even where its scaled value underflows).
     * Near ``alpha = 0`` both branches use Taylor series, so ``f`` is
       continuous and complex-differentiable there (``df/dalpha = x**2/2 + 1``).
 
@@ -359,7 +534,10 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     u = _clamp(_product(p_e, x_e), -lim.cap, lim.cap)
     v = _clamp(_product(q_e, x_e), -lim.cap, lim.cap)
     large = u > lim.exp_switch
-    hr, hi = _complex_exprel(ops.where(large, 0.0, u), ops.where(large, 0.0, v), lim)
+    # Re Z very negative: |exp(Z)| < eps, f = -1/alpha + alpha (as in the real case).
+    tail = u < -lim.exp_switch
+    moderate = ~(large | tail)
+    hr, hi = _complex_exprel(ops.where(moderate, u, 0.0), ops.where(moderate, v, 0.0), lim)
     mid_r = x_e * hr + p_e
     mid_i = x_e * hi + q_e
     # Re Z large (so x > 0): exp(Z)/alpha = exp(Re Z + ln x - ln|Z|) e^{i(Im Z - arg Z)}
@@ -377,24 +555,43 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     inv_r, inv_i = _cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
     big_r = modulus * ops.cos(phase) - inv_r + ops.where(large, p_e, 0.0)
     big_i = modulus * ops.sin(phase) - inv_i + ops.where(large, q_e, 0.0)
-    exp_r = ops.where(large, big_r, mid_r)
-    exp_i = ops.where(large, big_i, mid_i)
+    p_t = ops.where(tail, p_e, 1.0)
+    q_t = ops.where(tail, q_e, 0.0)
+    inv_t_r, inv_t_i = _complex_inverse(p_t, q_t)
+    exp_r = ops.where(large, big_r, ops.where(tail, p_t - inv_t_r, mid_r))
+    exp_i = ops.where(large, big_i, ops.where(tail, q_t - inv_t_i, mid_i))
 
     # Logarithmic branch: S = x + alpha, W = alpha S, f = S m(W). Other
     # elements see x = 1, alpha = -1, so S = W = 0.
     p_l = ops.where(exp_branch, -1.0, p)
     q_l = ops.where(exp_branch, 0.0, q)
     x_l = ops.where(exp_branch, 1.0, x)
-    s_r = _clamp(x_l + p_l, -lim.cap, lim.cap)
-    s_i = _clamp(q_l, -lim.cap, lim.cap)
+    s_r = _clamp(x_l + p_l, -lim.max, lim.max)
+    s_i = q_l
+    # |W| >= |alpha|_max |S|_max; beyond 1/eps, Log(1 - W) = Log(-W) to within eps.
+    far = _max_abs(p_l, q_l) * _max_abs(s_r, s_i) > 1.0 / lim.eps
 
-    def capped(t):
-        return _clamp(t, -lim.cap, lim.cap)
-
-    w_r = capped(p_l * s_r) - capped(q_l * s_i)
-    w_i = capped(p_l * s_i) + capped(q_l * s_r)
+    # Moderate |W|: every product below is at most 1/eps in size.
+    p_m = ops.where(far, -1.0, p_l)
+    q_m = ops.where(far, 0.0, q_l)
+    s_mr = ops.where(far, 0.0, s_r)
+    s_mi = ops.where(far, 0.0, s_i)
+    w_r = p_m * s_mr - q_m * s_mi
+    w_i = p_m * s_mi + q_m * s_mr
     mr, mi = _complex_log_ratio(w_r, w_i, lim)
-    log_r, log_i = _cmul(s_r, s_i, mr, mi)
+    exact_r, exact_i = _cmul(s_mr, s_mi, mr, mi)
+    s_cap, s_out = _split_cap(s_mr, lim)  # |s_mi| = |q| <= eps**-0.5 here
+    smooth_r, smooth_i = _cmul(s_cap, s_mi, mr, mi)
+    mod_r = _value_of(_clamp(exact_r, -lim.max, lim.max), smooth_r + ops.stop_gradient(mr) * s_out)
+    mod_i = _value_of(_clamp(exact_i, -lim.max, lim.max), smooth_i + ops.stop_gradient(mi) * s_out)
+
+    # Far: f = -Log(-W) / alpha with W = alpha S scaled to alpha^ S^ (max-norms 1)
+    # so that nothing overflows, as in the real function.
+    far_r, far_i = _complex_far_log(
+        ops.where(far, p_l, -1.0), ops.where(far, q_l, 0.0), ops.where(far, x_l, 2.0), lim
+    )
+    log_r = ops.where(far, far_r, mod_r)
+    log_i = ops.where(far, far_i, mod_i)
 
     real = _clamp(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
     imag = _clamp(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
