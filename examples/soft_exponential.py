@@ -18,6 +18,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from learnact.layers import SoftExponential  # noqa: E402
+from learnact.models import product_network  # noqa: E402
 
 
 def exact_multiplier() -> keras.Model:
@@ -34,31 +35,6 @@ def exact_multiplier() -> keras.Model:
     return model
 
 
-def multiplier_net(activation: str, seed: int) -> keras.Model:
-    """Dense(2) -> activation -> Dense(1) -> activation, no biases (x y has none).
-
-    Kernels start positive (the inputs are positive); the soft exponential
-    alphas start at -0.3 and +0.3, a nudge towards log-then-exp: from alpha = 0
-    gradient descent finds that structure only for some seeds.
-    """
-    keras.utils.set_random_seed(seed)
-    init = keras.initializers.RandomUniform(0.2, 1.0)
-    if activation == "softexp":
-        act1 = SoftExponential(alpha_initializer=keras.initializers.Constant(-0.3))
-        act2 = SoftExponential(alpha_initializer=keras.initializers.Constant(0.3))
-    else:
-        act1, act2 = keras.layers.ReLU(), keras.layers.ReLU()
-    return keras.Sequential(
-        [
-            keras.Input((2,)),
-            keras.layers.Dense(2, use_bias=False, kernel_initializer=init),
-            act1,
-            keras.layers.Dense(1, use_bias=False, kernel_initializer=init),
-            act2,
-        ]
-    )
-
-
 def products(rng, low, high, n):
     x = rng.uniform(low, high, (n, 2)).astype("float32")
     return x, np.prod(x, axis=1, keepdims=True)
@@ -70,8 +46,9 @@ def extrapolation_errors(seed: int, epochs: int = 100) -> dict:
     x_train, y_train = products(rng, 1.0, 2.0, 1024)
     x_test, y_test = products(rng, 2.0, 4.0, 1024)
     errors = {}
-    for activation in ("softexp", "relu"):
-        model = multiplier_net(activation, seed)
+    for activation in ("soft_exponential", "relu"):
+        keras.utils.set_random_seed(seed)
+        model = product_network(activation)
         model.compile(keras.optimizers.Adam(0.01), "mse")
         model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=0)
         errors[activation] = float(model.evaluate(x_test, y_test, verbose=0))
@@ -87,9 +64,8 @@ def main():
     print("trained on [1,2]^2, test MSE on [2,4]^2 (targets 4..16):")
     for seed in (0, 1, 2):
         errors = extrapolation_errors(seed)
-        print(
-            f"  seed {seed}: soft exponential {errors['softexp']:.3g}   ReLU {errors['relu']:.3g}"
-        )
+        softexp, relu = errors["soft_exponential"], errors["relu"]
+        print(f"  seed {seed}: soft exponential {softexp:.3g}   ReLU {relu:.3g}")
 
 
 if __name__ == "__main__":

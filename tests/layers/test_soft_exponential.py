@@ -9,6 +9,7 @@ import pytest
 from keras import ops
 
 from learnact.layers import ComplexSoftExponential, SoftExponential
+from learnact.models import product_network
 from tests.keras_testing import run_layer_test
 
 
@@ -192,27 +193,10 @@ def test_trained_soft_exponential_extrapolates_multiplication_better_than_relu()
     x_test = rng.uniform(2.0, 4.0, (512, 2)).astype(np.float32)
     y_train, y_test = (np.prod(v, axis=1, keepdims=True) for v in (x_train, x_test))
 
-    def net(softexp):
-        keras.utils.set_random_seed(0)
-        init = keras.initializers.RandomUniform(0.2, 1.0)
-        if softexp:
-            a1 = SoftExponential(alpha_initializer=keras.initializers.Constant(-0.3))
-            a2 = SoftExponential(alpha_initializer=keras.initializers.Constant(0.3))
-        else:
-            a1, a2 = keras.layers.ReLU(), keras.layers.ReLU()
-        return keras.Sequential(
-            [
-                keras.Input((2,)),
-                keras.layers.Dense(2, use_bias=False, kernel_initializer=init),
-                a1,
-                keras.layers.Dense(1, use_bias=False, kernel_initializer=init),
-                a2,
-            ]
-        )
-
     errors = {}
     for softexp in (True, False):
-        model = net(softexp)
+        keras.utils.set_random_seed(0)
+        model = product_network("soft_exponential" if softexp else "relu")
         model.compile(keras.optimizers.Adam(0.01), "mse")
         model.fit(x_train, y_train, batch_size=64, epochs=40, verbose=0)
         errors[softexp] = model.evaluate(x_test, y_test, verbose=0)

@@ -1,4 +1,4 @@
-"""Models of the seed question: the expandable CNN and its fixed-activation baseline.
+"""Models of the seed questions: the expandable CNN, its baseline, the product network.
 
 Example:
     >>> from learnact.models import expandable_cnn, baseline_cnn
@@ -6,5 +6,6 @@ Example:
 """
 
 from learnact.models.cnn import EXPANSIONS, baseline_cnn, expandable_cnn
+from learnact.models.product import product_network
 
-__all__ = ["EXPANSIONS", "baseline_cnn", "expandable_cnn"]
+__all__ = ["EXPANSIONS", "baseline_cnn", "expandable_cnn", "product_network"]
