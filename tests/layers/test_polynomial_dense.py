@@ -41,8 +41,6 @@ def test_keras_layer_contract(kwargs, input_shape, output_shape):
         input_shape=input_shape,
         expected_output_shape=output_shape,
         expected_num_trainable_weights=1 if kwargs.get("use_bias") is False else 2,
-        expected_num_non_trainable_weights=0,
-        supports_masking=True,
     )
 
 

@@ -38,9 +38,7 @@ def test_soft_exponential_keras_contract(kwargs, input_shape, n_losses):
         input_shape=input_shape,
         expected_output_shape=input_shape,
         expected_num_trainable_weights=1,
-        expected_num_non_trainable_weights=0,
         expected_num_losses=n_losses,
-        supports_masking=True,
     )
 
 
@@ -68,9 +66,7 @@ def test_complex_soft_exponential_keras_contract(kwargs, input_shape, output_sha
         input_shape=input_shape,
         expected_output_shape=output_shape,
         expected_num_trainable_weights=2,
-        expected_num_non_trainable_weights=0,
         expected_num_losses=n_losses,
-        supports_masking=True,
     )
 
 

@@ -46,9 +46,7 @@ def test_keras_layer_contract(kwargs, input_shape, output_shape, n_weights):
         input_shape=input_shape,
         expected_output_shape=output_shape,
         expected_num_trainable_weights=n_weights,
-        expected_num_non_trainable_weights=0,
         expected_num_losses=1 if "coefficients_regularizer" in kwargs else 0,
-        supports_masking=True,
     )
 
 
