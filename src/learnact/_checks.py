@@ -33,19 +33,31 @@ def check_int(name: str, value, *, minimum: int | None = None, maximum: int | No
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"`{name}` must be an integer; received {name}={value!r}")
     value = int(value)
+    _check_range(name, value, minimum, maximum)
+    return value
+
+
+def _check_range(name: str, value, minimum, maximum) -> None:
+    """Raise ``ValueError`` if ``value`` lies outside ``[minimum, maximum]`` (None: unbounded)."""
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         lo = "-inf" if minimum is None else minimum
         hi = "inf" if maximum is None else maximum
         raise ValueError(f"`{name}` must be in [{lo}, {hi}]; received {name}={value!r}")
-    return value
 
 
-def check_real(name: str, value, *, positive: bool = False) -> float:
+def check_real(
+    name: str,
+    value,
+    *,
+    positive: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float:
     """Return ``value`` as a finite ``float``.
 
     Raises:
-        ValueError: if ``value`` is not a real number, is not finite, or is not
-            positive when ``positive=True``.
+        ValueError: if ``value`` is not a real number, is not finite, is not
+            positive when ``positive=True``, or lies outside ``[minimum, maximum]``.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"`{name}` must be a real number; received {name}={value!r}")
@@ -54,7 +66,14 @@ def check_real(name: str, value, *, positive: bool = False) -> float:
         raise ValueError(f"`{name}` must be finite; received {name}={value!r}")
     if positive and value <= 0:
         raise ValueError(f"`{name}` must be positive; received {name}={value!r}")
+    _check_range(name, value, minimum, maximum)
     return value
+
+
+def first_line(exc: BaseException) -> str:
+    """Return the first line of ``str(exc)``, or the exception's type name if it is empty."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def check_interval(name: str, value) -> tuple[float, float]:

@@ -39,7 +39,6 @@ _BINARY = {
     ast.Div: np.divide,
     ast.Pow: np.power,
 }
-_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ALLOWED = "variables x0, x1 (or x, y), numbers, pi, e, + - * / ** and " + ", ".join(FUNCTIONS)
 
 

@@ -99,7 +99,7 @@ def run(quick: bool = False) -> dict:
             rng.uniform(-2, 2, 100),
             wide_point,
             wide_batch,
-            lambda x: wide_gradient(x),
+            wide_gradient,
         ),
     }
     rows, targets = [], []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 
 def one_line_errors(parser, command: str) -> None:
@@ -43,4 +42,3 @@ def headless_plots() -> None:
 def say(*parts) -> None:
     """Print a line to stdout and flush (progress shows up in logs and pipes)."""
     print(*parts, flush=True)
-    sys.stdout.flush()

@@ -11,9 +11,8 @@ import json
 import os
 import sys
 
+from learnact.benchmarks import SUITES
 from learnact.cli.errors import CLIError
-
-SUITES = ("series", "polydense", "numgrad", "cnn")  # as learnact.benchmarks.SUITES, kept light
 
 
 def add_parser(subparsers):

@@ -67,6 +67,7 @@ def parse_models(text: str) -> list[tuple[str, int | None, str | None]]:
         CLIError: an empty list, an unknown name, a bad order or expansion,
             an order given to the baseline, or a model listed twice.
     """
+    from learnact.layers.taylor import MAX_ORDER
     from learnact.training.run import EXPANSION_NAMES, MODELS
 
     specs, seen = [], set()
@@ -87,8 +88,8 @@ def parse_models(text: str) -> list[tuple[str, int | None, str | None]]:
                 order = int(rest[0]) if rest else 3
             except ValueError:
                 raise CLIError(f"the order in {item!r} must be an integer") from None
-            if not 1 <= order <= 16:
-                raise CLIError(f"the order in {item!r} must be in [1, 16]")
+            if not 1 <= order <= MAX_ORDER:
+                raise CLIError(f"the order in {item!r} must be in [1, {MAX_ORDER}]")
             expansion = rest[1] if len(rest) > 1 else "taylor"
             if expansion not in EXPANSION_NAMES:
                 choices = ", ".join(k for k in EXPANSION_NAMES if "_" not in k)
@@ -191,13 +192,11 @@ def run(args) -> int:
     headless_plots()
     import dataclasses
 
-    import matplotlib.pyplot as plt
-
     from learnact._checks import check_int
     from learnact.cli.train import config_from_args
     from learnact.datasets import load_dataset
     from learnact.training import train_run
-    from learnact.training.files import atomic_path, atomic_write_json, atomic_write_text
+    from learnact.training.files import atomic_write_json, atomic_write_text, save_figure
     from learnact.training.run import prepare_out
 
     specs = parse_models(args.models)
@@ -239,11 +238,7 @@ def run(args) -> int:
         {"dataset": args.dataset, "epochs": args.epochs, "seeds": seeds, "models": rows},
     )
     figure = plot_comparison(rows, f"{args.dataset}, {args.epochs} epochs, {len(seeds)} seeds")
-    try:
-        with atomic_path(os.path.join(out, "comparison.png"), suffix=".png") as tmp:
-            figure.savefig(tmp, dpi=100)
-    finally:
-        plt.close(figure)
+    save_figure(figure, os.path.join(out, "comparison.png"), dpi=100)
     say("")
     say(table)
     say(f"written to {out}: comparison.md, comparison.json, comparison.png, runs/")

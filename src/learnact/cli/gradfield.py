@@ -60,9 +60,9 @@ def run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from learnact.plotting import plot_gradient_field
+    from learnact.training.files import save_figure
 
     title = args.title if args.title is not None else f"f = {args.expr}"
     ax = plot_gradient_field(
@@ -75,16 +75,9 @@ def run(args) -> int:
         title=title,
     )
     # Written beside the target and renamed: a reader never sees half a picture.
-    stem, extension = os.path.splitext(args.output)
-    partial = f"{stem}.partial{extension}"
     try:
-        ax.figure.savefig(partial, dpi=120, bbox_inches="tight")
-        os.replace(partial, args.output)
+        save_figure(ax.figure, args.output, dpi=120, bbox_inches="tight")
     except (OSError, ValueError) as exc:
         raise CLIError(f"cannot write {args.output!r}: {exc}") from None
-    finally:
-        plt.close(ax.figure)
-        if os.path.exists(partial):
-            os.remove(partial)
     print(f"wrote {args.output}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from learnact._checks import check_interval
+from learnact._checks import check_interval, first_line
 from learnact.cli._common import headless_plots, one_line_errors, say
 from learnact.cli.errors import CLIError
 
@@ -73,7 +73,7 @@ def load_model(path: str):
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad archive
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         raise CLIError(f"cannot load {path}: {reason}") from exc
 
 
@@ -153,13 +153,14 @@ def _print_polynomial_dense(layer, features: int, digits: int) -> None:
     import numpy as np
     import sympy
 
+    from learnact.plotting.activation import strongest_connections
+
     kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel))
     weights = kernel.reshape(layer.order, -1, layer.units)
-    strength = np.sqrt((weights[1:] ** 2).sum(axis=0)) if layer.order > 1 else abs(weights[0])
     if layer.input_bound is not None:
         say(f"    with x bounded to [-{layer.input_bound}, {layer.input_bound}]")
-    for flat in np.argsort(-strength, axis=None)[:features]:
-        i, j = (int(v) for v in np.unravel_index(int(flat), strength.shape))
+    for flat in strongest_connections(weights, features):
+        i, j = (int(v) for v in np.unravel_index(int(flat), weights.shape[1:]))
         expr = basis_polynomial(weights[:, i, j], layer.basis, digits)
         say(f"    g[{i} -> {j}](x) = {sympy.sstr(expr)}")
 
@@ -173,11 +174,9 @@ def run(args) -> int:
     digits = check_int("digits", args.digits, minimum=1, maximum=15)
     x_range = check_interval("--x-range", args.x_range)
     model = load_model(args.model)
-    import matplotlib.pyplot as plt
-
     from learnact.layers import PolynomialDense
     from learnact.plotting.activation import learnact_layers, plot_activation
-    from learnact.training.files import atomic_path
+    from learnact.training.files import save_figure
 
     say(f"{args.model}: model {model.name!r}, {model.count_params():,} parameters")
     layers = learnact_layers(model)
@@ -203,10 +202,6 @@ def run(args) -> int:
     except ValueError as exc:
         say(f"no plot: {exc}")
         return 0
-    try:
-        with atomic_path(plot_path, suffix=os.path.splitext(plot_path)[1] or ".png") as tmp:
-            figure.savefig(tmp, dpi=100, format=os.path.splitext(plot_path)[1][1:] or "png")
-    finally:
-        plt.close(figure)
+    save_figure(figure, plot_path, dpi=100)
     say(f"activation curves written to {plot_path}")
     return 0

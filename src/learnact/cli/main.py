@@ -16,6 +16,7 @@ import importlib
 import os
 import sys
 
+from learnact._checks import first_line
 from learnact.cli.errors import CLIError
 
 SUBCOMMANDS = ("train", "compare", "inspect", "gradfield", "gradcheck", "bench")
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         if os.environ.get("LEARNACT_DEBUG"):
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = first_line(exc)
         print(f"learnact {args.command}: error: {message}", file=sys.stderr)
         return 2
     return int(status or 0)

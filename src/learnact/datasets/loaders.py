@@ -14,7 +14,7 @@ import tarfile
 
 import numpy as np
 
-from learnact._checks import check_choice, check_int, check_real
+from learnact._checks import check_choice, check_int, check_real, first_line
 
 DATASETS = ("digits", "mnist", "cifar10")
 
@@ -102,9 +102,7 @@ def load_dataset(name: str = "digits", data_dir=None, seed: int = 0, test_size: 
     """
     check_choice("dataset", name, DATASETS)
     check_int("seed", seed, minimum=0, maximum=2**32 - 1)
-    test_size = check_real("test_size", test_size, positive=True)
-    if not test_size < 1:
-        raise ValueError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
+    test_size = check_test_size(test_size)
     if data_dir is not None:
         data_dir = _check_data_dir(data_dir)
     if name == "digits":
@@ -115,6 +113,18 @@ def load_dataset(name: str = "digits", data_dir=None, seed: int = 0, test_size: 
         raw = _download(name)
     (x_train, y_train), (x_test, y_test) = raw
     return (_images(x_train, 255.0), _labels(y_train)), (_images(x_test, 255.0), _labels(y_test))
+
+
+def check_test_size(test_size) -> float:
+    """Return ``test_size`` as a float in ``(0, 1)``.
+
+    Raises:
+        ValueError: naming ``test_size`` if it is not a real number in ``(0, 1)``.
+    """
+    test_size = check_real("test_size", test_size, positive=True)
+    if not test_size < 1:
+        raise ValueError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
+    return test_size
 
 
 def _check_data_dir(data_dir) -> str:
@@ -178,7 +188,7 @@ def _download(name: str):
     try:
         return loader.load_data()
     except Exception as exc:  # Keras raises bare Exception on fetch failures.
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         raise DatasetUnavailableError(_missing_message(name, f"offline ({reason[:120]})")) from exc
 
 

@@ -200,10 +200,17 @@ class Problem:
             self._jax_grad = jax.jit(jax.value_and_grad(self._scalar))
             self._jax_value = jax.jit(self._scalar)
             self._jax_batched = {}
+            # Numbers held per perturbed copy (every tensor and projection): fixed per problem.
+            self._jax_per_copy = sum(int(np.prod(t.shape)) for t in self.tensors) + sum(
+                int(np.prod(r.shape)) for r in self.projections
+            )
 
     def value(self, tensors=None) -> float:
         """``s`` at ``tensors`` (default: the unperturbed ones)."""
-        values = self._to_backend(self.tensors if tensors is None else tensors)
+        return self._evaluate(self._to_backend(self.tensors if tensors is None else tensors))
+
+    def _evaluate(self, values) -> float:
+        """``s`` at ``values``, backend tensors (inputs then weights), without gradients."""
         if self.backend == "jax":
             return float(self._jax_value(values))
         if self.backend == "torch":
@@ -246,11 +253,12 @@ class Problem:
         """``s`` with tensor ``k`` replaced by each ``stack[p]``: shape ``(P,)``."""
         if self.backend == "jax":
             return self._jax_values_with(k, stack)
-        base = list(self.tensors)
+        # Convert the unperturbed tensors once; per copy, only entry k changes.
+        base = self._to_backend(self.tensors)
         out = np.empty(stack.shape[0])
         for p in range(stack.shape[0]):
-            base[k] = stack[p]
-            out[p] = self.value(base)
+            base[k] = self._to_backend([stack[p]])[0]
+            out[p] = self._evaluate(base)
         return out
 
     def _jax_values_with(self, k, stack):
@@ -266,10 +274,7 @@ class Problem:
                 return self._scalar(values)
 
             fn = self._jax_batched[k] = jax.jit(jax.vmap(one))
-        per_copy = sum(int(np.prod(t.shape)) for t in self.tensors) + sum(
-            int(np.prod(r.shape)) for r in self.projections
-        )
-        chunk = max(1, _MAX_VMAP_NUMBERS // max(per_copy, 1))
+        chunk = max(1, _MAX_VMAP_NUMBERS // max(self._jax_per_copy, 1))
         # Pad to a power-of-two chunk so that jit compiles a handful of shapes, not one per call.
         size = 1 << int(np.ceil(np.log2(max(1, min(chunk, stack.shape[0])))))
         size = min(size, 1 << int(np.floor(np.log2(chunk))))

@@ -54,6 +54,8 @@ def _default_step(method: str, dtype) -> float:
         return eps ** (1 / 5)
     if method == "richardson":
         return 8 * eps ** (1 / 5)
+    if method == "hessian":  # central second differences, error O(h**2)
+        return eps**0.25
     return 1e-20  # complex step: no subtractive cancellation, so tiny is best
 
 
@@ -166,9 +168,9 @@ def _point_major(d):
     return np.ascontiguousarray(d.T if d.ndim == 2 else np.moveaxis(d, 0, -1))
 
 
-def _derivative(f, x, kind, method, step, return_error=False, name="x"):
+def _derivative(f, x, kind, method, step, return_error=False):
     check_choice("method", method, METHODS)
-    points, single = as_points(x, name)
+    points, single = as_points(x)
     columns = np.ascontiguousarray(points.T)
     h = _steps(method, step, columns)
     if columns.dtype.itemsize < 8 and method != "complex":
@@ -309,11 +311,7 @@ def hessian(f, x, *, step=None):
     """
     points, single = as_points(x)
     n, d = points.shape
-    if step is None:
-        eps = float(np.finfo(points.dtype).eps)
-        h = eps**0.25 * np.maximum(1.0, np.abs(points.astype(np.float64)))
-    else:
-        h = np.broadcast_to(_steps("central", step, points.T), (d, n)).T
+    h = np.broadcast_to(_steps("hessian", step, points.T), (d, n)).T
     caller = FunctionCaller(f, "scalar")
     ii, jj = np.triu_indices(d)
     signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=np.float64)

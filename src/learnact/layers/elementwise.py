@@ -71,7 +71,10 @@ class ElementwiseLayer(keras.layers.Layer):
 
     def parameter_shape(self, input_shape) -> tuple:
         """Return ``input_shape[1:]`` with every shared axis set to 1."""
-        shared = self._resolved_shared_axes(len(input_shape))
+        return self._parameter_shape(input_shape, self._resolved_shared_axes(len(input_shape)))
+
+    @staticmethod
+    def _parameter_shape(input_shape, shared: set[int]) -> tuple:
         shape = []
         for axis, size in enumerate(input_shape[1:], start=1):
             if axis in shared:
@@ -92,7 +95,8 @@ class ElementwiseLayer(keras.layers.Layer):
                 f"{type(self).__name__} expects inputs with a batch axis and at least one "
                 f"feature axis; received input shape {input_shape}"
             )
-        param_shape = self.parameter_shape(input_shape)
+        shared = self._resolved_shared_axes(len(input_shape))
+        param_shape = self._parameter_shape(input_shape, shared)
         for name, spec in self.parameters().items():
             weight = self.add_weight(
                 name=name,
@@ -103,7 +107,6 @@ class ElementwiseLayer(keras.layers.Layer):
                 trainable=spec.trainable,
             )
             setattr(self, name, weight)
-        shared = self._resolved_shared_axes(len(input_shape))
         axes = {
             axis: input_shape[axis]
             for axis in range(1, len(input_shape))

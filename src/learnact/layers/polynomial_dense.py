@@ -8,9 +8,8 @@ from keras import ops
 from learnact._checks import check_choice, check_int
 from learnact.layers.bounds import apply_bound, check_bound
 from learnact.layers.precision import widen
+from learnact.layers.taylor import MAX_ORDER
 from learnact.ops.basis import BASES, basis_functions
-
-MAX_ORDER = 16
 
 
 @keras.saving.register_keras_serializable(package="learnact")

@@ -5,19 +5,17 @@ from __future__ import annotations
 import keras
 
 from learnact._checks import check_choice, check_int
+from learnact.layers.taylor import MAX_ORDER
 
 EXPANSIONS = ("taylor", "polynomial_dense", None)
-MAX_ORDER = 16
 
 
 def _check_shape(input_shape, num_classes):
     try:
         shape = tuple(int(d) for d in input_shape)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"`input_shape` must be (height, width, channels); received input_shape={input_shape!r}"
-        ) from None
-    if len(shape) != 3 or min(shape) < 1:
+        shape = None
+    if shape is None or len(shape) != 3 or min(shape) < 1:
         raise ValueError(
             f"`input_shape` must be (height, width, channels); received input_shape={input_shape!r}"
         )

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from learnact.ops.horner import horner
+from learnact.ops.horner import broadcast_axes, horner
 
 # Length of the leading axis reduced per stage; see the module docstring.
 _SPLIT = 8
@@ -65,6 +65,14 @@ def _split_rows(array, rows):
     return array.reshape((_SPLIT, (rows + pad) // _SPLIT) + array.shape[1:])
 
 
+def _power_chain(first, t, order):
+    """Return ``[first, first t, first t^2, ..., first t^order]`` (a running product)."""
+    terms = [first]
+    for _ in range(order):
+        terms.append(terms[-1] * t)
+    return terms
+
+
 def _moment_sums(t, g, order):
     """Return ``sum_rows g t^p`` for ``t, g`` of shape ``(rows, *rest)``: ``rest + (order + 1,)``.
 
@@ -75,10 +83,7 @@ def _moment_sums(t, g, order):
     rows = t.shape[0]
     if rows >= _MIN_ROWS:
         ts, gs = _split_rows(t, rows), _split_rows(g, rows)
-        terms = [gs]
-        for _ in range(order):
-            terms.append(terms[-1] * ts)
-        sums = list(_variadic_sum(terms, 0))
+        sums = list(_variadic_sum(_power_chain(gs, ts, order), 0))
         rows = sums[0].shape[0]
         while rows >= _MIN_ROWS:
             sums = list(_variadic_sum([_split_rows(s, rows) for s in sums], 0))
@@ -87,10 +92,7 @@ def _moment_sums(t, g, order):
         # before this sum would interleave order + 1 large arrays elementwise
         # (slow scalar code: 1.5 ms at 64x2048, order 10).
         return jnp.stack(_variadic_sum(sums, 0), axis=-1)
-    terms = [g]
-    for _ in range(order):
-        terms.append(terms[-1] * t)
-    return jnp.stack(_variadic_sum(terms, 0), axis=-1)
+    return jnp.stack(_variadic_sum(_power_chain(g, t, order), 0), axis=-1)
 
 
 def coefficient_gradient(t, g, coefficient_shape):
@@ -124,10 +126,7 @@ def coefficient_gradient(t, g, coefficient_shape):
     rest = out_shape[lead:]
     if lead == 0:
         # A coefficient per output element: nothing to sum.
-        terms = [g]
-        for _ in range(order):
-            terms.append(terms[-1] * t)
-        dc = jnp.stack(terms, axis=-1)
+        dc = jnp.stack(_power_chain(g, t, order), axis=-1)
     else:
         dc = _moment_sums(t.reshape((rows,) + rest), g.reshape((rows,) + rest), order)
     # Remaining shared axes inside ``rest`` (e.g. coefficients of shape (H, 1, C)).
@@ -143,11 +142,7 @@ def _unbroadcast(array, shape):
     """Sum ``array`` down to ``shape`` (the reverse of NumPy broadcasting)."""
     if array.shape == tuple(shape):
         return array
-    extra = array.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, size in enumerate(shape) if size == 1 and array.shape[extra + i] != 1
-    )
-    return jnp.sum(array, axis=axes).reshape(shape)
+    return jnp.sum(array, axis=broadcast_axes(array.shape, shape)).reshape(shape)
 
 
 def _materialize(anchor, *arrays):
@@ -231,4 +226,6 @@ def polyval(t, coefficients):
         # plain Horner, which autodiff differentiates in any mode.
         if "forward-mode" not in str(error):
             raise
-        return horner(t, [coefficients[..., p] for p in range(coefficients.shape[-1])])
+        from learnact.ops.polynomial import _horner
+
+        return _horner(t, coefficients)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from learnact.ops.horner import horner
+from learnact.ops.horner import broadcast_axes, horner
 
 
 def _by_order(coefficients):
@@ -27,15 +27,19 @@ def _by_order(coefficients):
     return coefficients.movedim(-1, 0).contiguous()
 
 
+def _derivative_rows(rows):
+    """Rows ``p c_p`` (p = 1..n) of the derivative ``y' = sum_p p c_p t^(p-1)``; n >= 1."""
+    order = rows.shape[0] - 1
+    scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
+    return rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
+
+
 def _sum_to(array, shape, dtype=None):
     """Sum ``array`` over the axes NumPy broadcasting added to ``shape``."""
     shape = tuple(shape)
     if tuple(array.shape) == shape and dtype is None:
         return array
-    extra = array.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, size in enumerate(shape) if size == 1 and array.shape[extra + i] != 1
-    )
+    axes = broadcast_axes(array.shape, shape)
     if not axes:
         return array if dtype is None else array.to(dtype)
     return array.sum(dim=axes, dtype=dtype).reshape(shape)
@@ -75,16 +79,14 @@ class _Polyval(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         t, coefficients = ctx.saved_tensors
-        rows = _by_order(coefficients)
-        order = rows.shape[0] - 1
+        order = coefficients.shape[-1] - 1
         dt = dc = None
         if ctx.needs_input_grad[0]:
             if order == 0:
                 dt = torch.zeros_like(t)
             else:
                 # y' = sum_p p c_p t^(p-1): Horner on the derivative's coefficients.
-                scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
-                derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
+                derivative = _derivative_rows(_by_order(coefficients))
                 dt = _sum_to(g * horner(t, derivative), t.shape)
         if ctx.needs_input_grad[1]:
             dc = coefficient_gradient(t, g, coefficients.shape)
@@ -93,18 +95,16 @@ class _Polyval(torch.autograd.Function):
     @staticmethod
     def jvp(ctx, dt, dc):
         t, coefficients = ctx.saved_tensors
-        rows = _by_order(coefficients)
-        order = rows.shape[0] - 1
+        order = coefficients.shape[-1] - 1
         out = None
         if dt is not None and order > 0:
-            scale = torch.arange(1, order + 1, dtype=rows.dtype, device=rows.device)
-            derivative = rows[1:] * scale.reshape((order,) + (1,) * (rows.ndim - 1))
-            out = dt * horner(t, derivative)
+            out = dt * horner(t, _derivative_rows(_by_order(coefficients)))
         if dc is not None:
             term = horner(t, _by_order(dc))
             out = term if out is None else out + term
         if out is None:
-            out = torch.zeros_like(horner(t, rows))
+            shape = torch.broadcast_shapes(t.shape, coefficients.shape[:-1])
+            out = torch.zeros(shape, dtype=t.dtype, device=t.device)
         return out
 
 

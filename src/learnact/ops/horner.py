@@ -1,4 +1,9 @@
-"""Horner's rule written with ``*`` and ``+`` only, so one copy serves every backend."""
+"""Backend-agnostic helpers of the polynomial paths.
+
+Horner's rule written with ``*`` and ``+`` only, so one copy serves every
+backend, and the broadcast-axes computation shared by the fast paths'
+backward passes.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +46,28 @@ def horner(t, rows):
         # A constant still takes the shape of t; 0 * t is 0 for every finite t.
         y = y + 0 * t
     return y
+
+
+def broadcast_axes(from_shape, to_shape):
+    """Axes of ``from_shape`` that NumPy broadcasting added to ``to_shape``.
+
+    Summing an array of shape ``from_shape`` over these axes (then reshaping)
+    reduces it to ``to_shape``: the leading axes ``to_shape`` lacks, and the
+    axes where ``to_shape`` has size 1 but ``from_shape`` does not.
+
+    Args:
+        from_shape: the broadcast shape (a sequence of ints).
+        to_shape: a shape that broadcasts to ``from_shape``.
+
+    Returns:
+        A tuple of axis indices into ``from_shape``, ascending.
+
+    Example:
+        >>> broadcast_axes((4, 3, 5), (3, 1))
+        (0, 2)
+    """
+    from_shape, to_shape = tuple(from_shape), tuple(to_shape)
+    extra = len(from_shape) - len(to_shape)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, size in enumerate(to_shape) if size == 1 and from_shape[extra + i] != 1
+    )

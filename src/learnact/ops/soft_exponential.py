@@ -362,17 +362,25 @@ def _arg(a, b):
     return ops.where(a_major, major, minor)
 
 
+def _complex_horner(ur, ui, coeffs):
+    """Horner's rule in complex arithmetic at ``ur + i ui``, highest order first.
+
+    ``coeffs`` are real, lowest order first.
+    """
+    hr = ops.zeros_like(ur) + coeffs[-1]
+    hi = ops.zeros_like(ur)
+    for c in reversed(coeffs[:-1]):
+        hr, hi = _cmul(hr, hi, ur, ui)
+        hr = hr + c
+    return hr, hi
+
+
 def _complex_exprel(u, v, lim):
     """``h(Z) = expm1(Z) / Z`` for ``Z = u + i v`` (real and imaginary parts)."""
     small = u * u + v * v < lim.series**2
     us = ops.where(small, u, 0.0)
     vs = ops.where(small, v, 0.0)
-    # Horner's rule in complex arithmetic, highest order first.
-    hr = ops.zeros_like(us) + _EXPREL_COEFFS[-1]
-    hi = ops.zeros_like(us)
-    for c in reversed(_EXPREL_COEFFS[:-1]):
-        hr, hi = _cmul(hr, hi, us, vs)
-        hr = hr + c
+    hr, hi = _complex_horner(us, vs, _EXPREL_COEFFS)
     ud = ops.where(small, 1.0, u)
     vd = ops.where(small, 0.0, v)
     # expm1(u + i v) = expm1(u) cos v + (cos v - 1) + i exp(u) sin v, with
@@ -392,11 +400,7 @@ def _complex_log_ratio(wr, wi, lim):
     ws_i = ops.where(small, wi, 0.0)
     yr, yi = _cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
     y2r, y2i = _cmul(yr, yi, yr, yi)
-    pr = ops.zeros_like(ws_r) + _ATANH_COEFFS[-1]
-    pi = ops.zeros_like(ws_r)
-    for c in reversed(_ATANH_COEFFS[:-1]):
-        pr, pi = _cmul(pr, pi, y2r, y2i)
-        pr = pr + c
+    pr, pi = _complex_horner(y2r, y2i, _ATANH_COEFFS)
     sr, si = _cdiv(2.0 * pr, 2.0 * pi, 2.0 - ws_r, -ws_i)
 
     # Closed form on |W| >= radius. Within eps of the pole W = 1, 1 - W is
@@ -406,7 +410,7 @@ def _complex_log_ratio(wr, wi, lim):
     wd_i = ops.where(small, 0.0, wi)
     a = 1.0 - wd_r
     b = -wd_i
-    size = ops.where(_abs(a) >= _abs(b), _abs(a), _abs(b))
+    size = _max_abs(a, b)
     at_pole = size < lim.tiny
     near = size < lim.eps
     scale = lim.eps / ops.where(near & ~at_pole, size, 1.0)

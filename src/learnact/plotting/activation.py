@@ -112,6 +112,17 @@ def _label(index: int, shape: tuple) -> str:
     return f"feature {tuple(int(i) for i in np.unravel_index(index, shape))}"
 
 
+def strongest_connections(weights, count: int) -> np.ndarray:
+    """Return the flat ``(input, unit)`` indices of the ``count`` strongest connections.
+
+    ``weights`` is a ``PolynomialDense`` kernel as ``(order, inputs, units)``;
+    strength is the norm of the nonlinear weights (``p >= 2``), or of the
+    linear ones when ``order`` is 1. Strongest first.
+    """
+    strength = np.sqrt((weights[1:] ** 2).sum(axis=0)) if len(weights) > 1 else abs(weights[0])
+    return np.argsort(-strength, axis=None)[:count]
+
+
 def polynomial_dense_curves(layer, x, features=4):
     """Curves ``g_ij(x) = sum_p W_p[i, j] B_p(x)`` of a ``PolynomialDense`` layer.
 
@@ -133,8 +144,7 @@ def polynomial_dense_curves(layer, x, features=4):
     weights = kernel.reshape(order, inputs, layer.units)  # degree-major rows
     if isinstance(features, (int, np.integer)) and not isinstance(features, bool):
         count = check_int("features", int(features), minimum=1)
-        strength = np.sqrt((weights[1:] ** 2).sum(axis=0)) if order > 1 else abs(weights[0])
-        picked = list(np.argsort(-strength, axis=None)[:count])
+        picked = list(strongest_connections(weights, count))
     else:
         picked = _pick(inputs * layer.units, features)
     grid = np.asarray(x, dtype="float32").reshape(-1, 1)

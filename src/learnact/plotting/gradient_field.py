@@ -26,6 +26,12 @@ def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
     Raises:
         ValueError: bad limits, non-positive step, or more than 40000 points.
     """
+    _, _, grid_x, grid_y, points = _checked_grid(xlim, ylim, step)
+    return grid_x, grid_y, points
+
+
+def _checked_grid(xlim, ylim, step):
+    """Return ``((x_lo, x_hi), (y_lo, y_hi), X, Y, points)``; see :func:`gradient_grid`."""
     x_lo, x_hi = check_interval("xlim", xlim)
     y_lo, y_hi = check_interval("ylim", ylim)
     step = check_real("step", step, positive=True)
@@ -42,7 +48,7 @@ def gradient_grid(xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), step=0.25):
     ys = y_lo + step * np.arange(ny)
     grid_x, grid_y = np.meshgrid(xs, ys)
     points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)  # (N, 2): rows are points
-    return grid_x, grid_y, points
+    return (x_lo, x_hi), (y_lo, y_hi), grid_x, grid_y, points
 
 
 def plot_gradient_field(
@@ -92,15 +98,13 @@ def plot_gradient_field(
     import matplotlib.pyplot as plt
 
     check_choice("method", method, METHODS)
-    grid_x, grid_y, points = gradient_grid(xlim, ylim, step)
+    (x_lo, x_hi), (y_lo, y_hi), grid_x, grid_y, points = _checked_grid(xlim, ylim, step)
     grad = numerical_gradient(f, points, method=method)
     u = -grad[:, 0].reshape(grid_x.shape)
     v = -grad[:, 1].reshape(grid_x.shape)
     magnitude = np.hypot(u, v)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6.2))
-    x_lo, x_hi = check_interval("xlim", xlim)
-    y_lo, y_hi = check_interval("ylim", ylim)
     if contour:
         cx, cy = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
         fine = np.stack([cx.ravel(), cy.ravel()], axis=1)

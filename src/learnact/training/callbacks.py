@@ -71,9 +71,14 @@ class EpochTimer(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.perf_counter() - self._start
 
 
+def _read_metadata(backup_dir):
+    """Return the backup metadata JSON in ``backup_dir``, or None if there is none."""
+    return read_json(os.path.join(backup_dir, _METADATA))
+
+
 def backup_epoch(backup_dir) -> int:
     """Return the number of finished epochs saved in ``backup_dir`` (0 if there is none)."""
-    metadata = read_json(os.path.join(backup_dir, _METADATA))
+    metadata = _read_metadata(backup_dir)
     if not metadata:
         return 0
     return int(metadata.get("epoch", 0))
@@ -104,7 +109,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self._load_model()
 
     def _load_model(self):
-        metadata = read_json(os.path.join(self.backup_dir, _METADATA))
+        metadata = _read_metadata(self.backup_dir)
         if not metadata:
             return
         weights = os.path.join(self.backup_dir, metadata["weights"])
@@ -132,7 +137,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 def describe_backup(backup_dir) -> str:
     """Return a short human description of the backup in ``backup_dir``."""
-    metadata = read_json(os.path.join(backup_dir, _METADATA))
+    metadata = _read_metadata(backup_dir)
     if not metadata:
         return f"no checkpoint in {backup_dir}"
     return f"checkpoint after epoch {metadata['epoch']} in {backup_dir}"

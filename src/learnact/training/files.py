@@ -70,6 +70,27 @@ def atomic_path(path, suffix: str = ""):
             os.remove(tmp)
 
 
+def save_figure(figure, path, **savefig_kwargs) -> None:
+    """Save a matplotlib ``figure`` to ``path`` atomically, then close it (even on failure).
+
+    The temporary file keeps the extension of ``path`` (``.png`` when it has
+    none), so matplotlib infers the same format it would for ``path``.
+
+    Args:
+        figure: the matplotlib figure to save.
+        path: final image path.
+        **savefig_kwargs: passed to ``figure.savefig`` (``dpi``, ``bbox_inches``, ...).
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        suffix = os.path.splitext(os.fspath(path))[1] or ".png"
+        with atomic_path(path, suffix=suffix) as tmp:
+            figure.savefig(tmp, **savefig_kwargs)
+    finally:
+        plt.close(figure)
+
+
 def atomic_write_text(path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -19,7 +19,9 @@ import shutil
 import statistics
 
 from learnact._checks import check_choice, check_int, check_real
-from learnact.datasets import dataset_info, load_dataset
+from learnact.datasets import DATASETS, dataset_info, load_dataset
+from learnact.datasets.loaders import check_test_size
+from learnact.layers.taylor import MAX_ORDER
 from learnact.training.callbacks import (
     AtomicBackupAndRestore,
     EpochTimer,
@@ -33,6 +35,7 @@ from learnact.training.files import (
     atomic_write_json,
     read_history,
     read_json,
+    save_figure,
     truncate_history,
 )
 
@@ -112,20 +115,14 @@ class RunConfig:
         elif expansion is None:
             order = None
         else:
-            order = check_int("order", order, minimum=1, maximum=16)
-        check_choice("dataset", self.dataset, ("digits", "mnist", "cifar10"))
+            order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
+        check_choice("dataset", self.dataset, DATASETS)
         check_int("epochs", self.epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
         check_real("learning_rate", self.learning_rate, positive=True)
         check_int("seed", self.seed, minimum=0, maximum=2**32 - 1)
-        split = check_real("validation_split", self.validation_split)
-        if not 0 <= split <= 0.5:
-            raise ValueError(
-                f"`validation_split` must be in [0, 0.5]; received validation_split={split!r}"
-            )
-        test_size = check_real("test_size", self.test_size, positive=True)
-        if not test_size < 1:
-            raise ValueError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
+        split = check_real("validation_split", self.validation_split, minimum=0, maximum=0.5)
+        test_size = check_test_size(self.test_size)
         data_dir = None if self.data_dir is None else os.fspath(self.data_dir)
         return dataclasses.replace(
             self,
@@ -384,8 +381,8 @@ def train_run(
         )
 
         # Only now, with data and model ready, touch what is already in `out`.
-        if resume and stored and backup_epoch(backup_dir) > 0:
-            done = backup_epoch(backup_dir)
+        done = backup_epoch(backup_dir) if resume and stored else 0
+        if done > 0:
             truncate_history(history_path, done)
             log(f"resuming {out} after epoch {done} of {config.epochs}")
         else:
@@ -452,13 +449,7 @@ def write_outputs(out: str, model, metrics: dict, history: list[dict]) -> None:
         model.save(tmp)
     atomic_write_json(os.path.join(out, "metrics.json"), metrics)
     if history:
-        import matplotlib.pyplot as plt
-
         from learnact.plotting.training import plot_training_curves
 
         figure = plot_training_curves(history, title=f"{metrics['model']} on {metrics['dataset']}")
-        try:
-            with atomic_path(os.path.join(out, "curves.png"), suffix=".png") as tmp:
-                figure.savefig(tmp, dpi=100)
-        finally:
-            plt.close(figure)
+        save_figure(figure, os.path.join(out, "curves.png"), dpi=100)
