@@ -53,7 +53,7 @@ def test_shared_axes_give_one_curve_per_channel():
 class _Doubling(ElementwiseLayer):
     """Stands for a complex layer: output [Re, Im] on a doubled last axis."""
 
-    def parameters(self):
+    def parameter_specs(self):
         return {}
 
     def call(self, inputs):

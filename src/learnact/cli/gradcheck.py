@@ -62,11 +62,9 @@ def discover_layers() -> dict:
     for name, cls in sorted(found.items()):
         if not issubclass(cls, keras.layers.Layer) or issubclass(cls, keras.Model):
             continue
-        # Base classes (ElementwiseLayer) leave `parameters` abstract.
-        parameters = getattr(cls, "parameters", None)
-        if parameters is not None and getattr(parameters, "__qualname__", "").startswith(
-            "ElementwiseLayer."
-        ):
+        # Base classes (ElementwiseLayer) leave `parameter_specs` abstract.
+        specs = getattr(cls, "parameter_specs", None)
+        if specs is not None and getattr(specs, "__qualname__", "").startswith("ElementwiseLayer."):
             continue
         concrete[name] = cls
     return concrete

@@ -106,11 +106,11 @@ def basis_polynomial(weights, basis: str, digits=4, symbol="x"):
     """Return ``sum_{p=1..n} w_p B_p(x)`` expanded in monomials (``B`` monomial or Chebyshev)."""
     import sympy
 
+    from learnact.ops.basis import basis_terms
+
     x = sympy.Symbol(symbol)
-    terms = []
-    for p, w in enumerate(weights, start=1):
-        b = x**p if basis == "monomial" else sympy.chebyshevt(p, x)
-        terms.append(sympy.Float(float(w), 12) * b)
+    basis_values = basis_terms(x, len(weights), basis)
+    terms = [sympy.Float(float(w), 12) * b for w, b in zip(weights, basis_values, strict=True)]
     expanded = sympy.expand(sympy.Add(*terms))
     return expanded.xreplace({n: sympy.Float(n, digits) for n in expanded.atoms(sympy.Float)})
 

@@ -36,7 +36,7 @@ def normalize_shared_axes(shared_axes) -> list[int] | None:
 class ElementwiseLayer(keras.layers.Layer):
     """A layer computing ``y = f(x; params)`` elementwise, params per element.
 
-    Subclasses implement :meth:`parameters` (name -> :class:`Parameter`) and
+    Subclasses implement :meth:`parameter_specs` (name -> :class:`Parameter`) and
     ``call``; this base builds the weights (as attributes of the same name),
     the input spec and the ``shared_axes`` config. Output shape equals input
     shape unless a subclass overrides :meth:`compute_output_shape`.
@@ -53,8 +53,13 @@ class ElementwiseLayer(keras.layers.Layer):
         self.supports_masking = True
         self.shared_axes = normalize_shared_axes(shared_axes)
 
-    def parameters(self) -> dict[str, Parameter]:
-        """Return the layer's parameters by weight name, in creation order."""
+    def parameter_specs(self) -> dict[str, Parameter]:
+        """Return the layer's parameter specifications by weight name, in creation order.
+
+        Not called ``parameters``: on the PyTorch backend every Keras layer is a
+        ``torch.nn.Module``, whose ``parameters()`` must keep returning tensors
+        for ``torch.optim`` and ``state_dict``.
+        """
         raise NotImplementedError
 
     def _resolved_shared_axes(self, ndim: int) -> set[int]:
@@ -97,7 +102,7 @@ class ElementwiseLayer(keras.layers.Layer):
             )
         shared = self._resolved_shared_axes(len(input_shape))
         param_shape = self._parameter_shape(input_shape, shared)
-        for name, spec in self.parameters().items():
+        for name, spec in self.parameter_specs().items():
             weight = self.add_weight(
                 name=name,
                 shape=param_shape + spec.shape,

@@ -102,7 +102,7 @@ class _ParametricActivation(ElementwiseLayer):
         super().__init__(shared_axes=shared_axes, **kwargs)
         self._instance_specs = specs
 
-    def parameters(self) -> dict[str, Parameter]:
+    def parameter_specs(self) -> dict[str, Parameter]:
         return self._instance_specs
 
     def call(self, inputs):

@@ -63,7 +63,7 @@ class SoftExponential(ElementwiseLayer):
         super().__init__(shared_axes=shared_axes, **kwargs)
         self._alpha = Parameter(alpha_initializer, alpha_regularizer, alpha_constraint)
 
-    def parameters(self) -> dict[str, Parameter]:
+    def parameter_specs(self) -> dict[str, Parameter]:
         return {"alpha": self._alpha}
 
     def call(self, inputs):
@@ -131,7 +131,7 @@ class ComplexSoftExponential(ElementwiseLayer):
             alpha_imag_initializer, alpha_imag_regularizer, alpha_imag_constraint
         )
 
-    def parameters(self) -> dict[str, Parameter]:
+    def parameter_specs(self) -> dict[str, Parameter]:
         return {"alpha_real": self._alpha_real, "alpha_imag": self._alpha_imag}
 
     def call(self, inputs):

@@ -112,7 +112,7 @@ class TaylorExpansion(ElementwiseLayer):
             shape=(self.order + 1,),
         )
 
-    def parameters(self) -> dict[str, Parameter]:
+    def parameter_specs(self) -> dict[str, Parameter]:
         spec = self.coefficients_spec
         if self.parameterization == "direct":
             return {"coefficients": spec}

@@ -36,6 +36,33 @@ def basis_functions(x, order: int, basis: str = "monomial"):
         >>> ops.convert_to_numpy(basis_functions(np.array([[2.0]]), 3, "chebyshev"))
         array([[ 2.,  7., 26.]], dtype=float32)
     """
+    terms = basis_terms(x, order, basis)
+    return ops.concatenate(terms, axis=-1) if len(terms) > 1 else terms[0]
+
+
+def basis_terms(x, order: int, basis: str = "monomial") -> list:
+    """Return the list ``[B_1(x), ..., B_order(x)]`` by the recurrences above.
+
+    Only ``*``, ``+`` and ``-`` appear, so the same code evaluates tensors,
+    NumPy arrays and sympy expressions: the formulas printed for a layer are
+    the polynomials its call computes, from one definition.
+
+    Args:
+        x: tensor, array, number or sympy expression.
+        order: highest degree, >= 1.
+        basis: "monomial" or "chebyshev".
+
+    Returns:
+        A list of ``order`` objects of ``x``'s kind.
+
+    Raises:
+        ValueError: an unknown basis or an order below 1.
+
+    Example:
+        >>> import sympy
+        >>> basis_terms(sympy.Symbol("x"), 3, "chebyshev")
+        [x, 2*x**2 - 1, 4*x**3 - 3*x]
+    """
     check_choice("basis", basis, BASES)
     order = check_int("order", order, minimum=1)
     terms = [x]
@@ -43,8 +70,12 @@ def basis_functions(x, order: int, basis: str = "monomial"):
         for _ in range(order - 1):
             terms.append(terms[-1] * x)
     else:
-        previous = ops.ones_like(x)
+        previous = 1
         for _ in range(order - 1):
             previous, current = terms[-1], 2 * x * terms[-1] - previous
-            terms.append(current)
-    return ops.concatenate(terms, axis=-1) if order > 1 else x
+            terms.append(current if not _is_symbolic(current) else current.expand())
+    return terms
+
+
+def _is_symbolic(value) -> bool:
+    return hasattr(value, "free_symbols")
