@@ -17,6 +17,8 @@ import ast
 
 import numpy as np
 
+from learnact.errors import UserInputError
+
 MAX_LENGTH = 500
 MAX_DEPTH = 40
 
@@ -58,7 +60,7 @@ class Expression:
         single = points.ndim == 1
         batch = points[None, :] if single else points
         if batch.ndim != 2 or batch.shape[1] != 2:
-            raise ValueError(
+            raise UserInputError(
                 f"an expression in x0, x1 takes points of shape (N, 2); received {points.shape}"
             )
         cols = (batch[:, 0], batch[:, 1])
@@ -143,7 +145,7 @@ def parse_expression(text: str) -> Expression:
         array([ 6., -1.])
     """
     if not isinstance(text, str):
-        raise ValueError(f"the expression must be a string; received {text!r}")
+        raise UserInputError(f"the expression must be a string; received {text!r}")
     if len(text) > MAX_LENGTH:
         raise _error(f"longer than {MAX_LENGTH} characters ({len(text)})")
     if not text.strip():

@@ -60,7 +60,7 @@ BAD_INPUT = {
     "order too low": (["--order", "0"], "order"),
     "order too high": (["--order", "17"], "order"),
     "order not a number": (["--order", "three"], "--order"),
-    "missing data dir": (["--data-dir", "no/such/dir"], "data-dir"),
+    "missing data dir": (["--data-dir", "no/such/dir"], "data_dir"),
     "bad epochs": (["--epochs", "0"], "epochs"),
 }
 

@@ -26,6 +26,8 @@ import os
 import platform
 import time
 
+from learnact.errors import UserInputError
+
 SUITES = ("series", "polydense", "numgrad", "cnn")
 
 
@@ -76,7 +78,7 @@ def run_suites(names=None, quick: bool = False, progress=None) -> dict:
     names = list(SUITES if not names else names)
     for name in names:
         if name not in SUITES:
-            raise ValueError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
+            raise UserInputError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
     report = {"environment": environment(), "quick": bool(quick), "suites": {}}
     for name in names:
         start = time.perf_counter()

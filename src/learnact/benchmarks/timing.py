@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from learnact.errors import UserInputError
+
 
 @dataclass
 class Candidate:
@@ -88,9 +90,9 @@ def compare(
     """
     names = [c.name for c in candidates]
     if len(set(names)) != len(names):
-        raise ValueError(f"candidate names must be unique; received {names}")
+        raise UserInputError(f"candidate names must be unique; received {names}")
     if baseline is not None and baseline not in names:
-        raise ValueError(f"`baseline` must be one of {names}; received baseline={baseline!r}")
+        raise UserInputError(f"`baseline` must be one of {names}; received baseline={baseline!r}")
     for candidate in candidates:
         for _ in range(warmup):
             candidate.run()

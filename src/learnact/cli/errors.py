@@ -1,5 +1,7 @@
-"""The error type the CLI turns into one line on stderr and a non-zero exit."""
+"""The error of a bad command-line argument that only the command line can see."""
+
+from learnact.errors import UserInputError
 
 
-class CLIError(Exception):
-    """A user-facing command-line error: printed as one line, exit status 2."""
+class CLIError(UserInputError):
+    """A user-facing command-line error naming a flag: printed as one line, exit status 2."""

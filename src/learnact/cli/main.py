@@ -5,8 +5,10 @@ Each subcommand lives in its own module ``learnact.cli.<name>`` exposing
 heavy imports (Keras, matplotlib) inside the function that runs it, so that
 ``learnact --help`` answers instantly.
 
-Errors a user can cause (bad arguments, unreadable files, invalid values) are
-printed as one line on stderr with exit status 2, never as a traceback.
+Errors a user can cause (bad arguments, unreadable files, invalid values:
+:func:`learnact.errors.is_user_error`) are printed as one line on stderr with
+exit status 2. Anything else is a bug: it keeps its traceback and Python's
+exit status 1 (``LEARNACT_DEBUG=1`` shows the traceback of user errors too).
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ import os
 import sys
 
 from learnact._checks import first_line
-from learnact.cli.errors import CLIError
+from learnact.errors import is_user_error
 
+# One module learnact.cli.<name> per subcommand, each with add_parser(subparsers).
 SUBCOMMANDS = ("train", "compare", "inspect", "gradfield", "gradcheck", "bench")
-
-# Errors a user's input can cause; anything else is a bug and keeps its traceback.
-USER_ERRORS = (CLIError, ValueError, TypeError, FileNotFoundError, NotADirectoryError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"learnact {args.command}: interrupted", file=sys.stderr)
         return 130
-    except USER_ERRORS as exc:
-        if os.environ.get("LEARNACT_DEBUG"):
+    except Exception as exc:
+        if not is_user_error(exc) or os.environ.get("LEARNACT_DEBUG"):
             raise
         message = first_line(exc)
         print(f"learnact {args.command}: error: {message}", file=sys.stderr)

@@ -15,6 +15,7 @@ import tarfile
 import numpy as np
 
 from learnact._checks import check_choice, check_int, check_real, first_line
+from learnact.errors import UserInputError
 
 DATASETS = ("digits", "mnist", "cifar10")
 
@@ -41,7 +42,7 @@ _CIFAR_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _CIFAR_TEST_BATCH = "test_batch"
 
 
-class DatasetUnavailableError(OSError):
+class DatasetUnavailableError(FileNotFoundError):
     """The dataset is neither on disk nor downloadable; the message says where to put it."""
 
 
@@ -123,18 +124,18 @@ def check_test_size(test_size) -> float:
     """
     test_size = check_real("test_size", test_size, positive=True)
     if not test_size < 1:
-        raise ValueError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
+        raise UserInputError(f"`test_size` must be in (0, 1); received test_size={test_size!r}")
     return test_size
 
 
 def _check_data_dir(data_dir) -> str:
     path = os.fspath(data_dir)
     if not os.path.exists(path):
-        raise NotADirectoryError(f"--data-dir {path!r} does not exist")
+        raise NotADirectoryError(f"`data_dir` {path!r} does not exist")
     if not os.path.isdir(path):
-        raise NotADirectoryError(f"--data-dir {path!r} is not a directory")
+        raise NotADirectoryError(f"`data_dir` {path!r} is not a directory")
     if not os.access(path, os.R_OK | os.X_OK):
-        raise PermissionError(f"--data-dir {path!r} is not readable")
+        raise PermissionError(f"`data_dir` {path!r} is not readable")
     return path
 
 
@@ -161,7 +162,7 @@ def _load_digits(seed: int, test_size: float):
     classes = len(np.unique(y))
     if not classes <= round(test_size * len(y)) <= len(y) - classes:
         # A stratified split needs every class on both sides.
-        raise ValueError(
+        raise UserInputError(
             f"`test_size` must leave at least {classes} digits on each side of the split "
             f"({classes / len(y):.4f} to {1 - classes / len(y):.4f}); "
             f"received test_size={test_size!r}"
@@ -176,7 +177,7 @@ def _missing_message(name: str, where: str) -> str:
     source = _SOURCES[name]
     return (
         f"{name} is not available {where}: download {source['file']} from {source['url']} "
-        f"and put it in a directory passed as --data-dir (data_dir=)"
+        f"and put it in a folder passed as `data_dir`"
     )
 
 
@@ -213,11 +214,11 @@ def _read_mnist_npz(path: str):
         with np.load(path, allow_pickle=False) as f:
             arrays = {key: f[key] for key in ("x_train", "y_train", "x_test", "y_test")}
     except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"cannot read {path} as Keras's mnist.npz: {exc}") from exc
+        raise UserInputError(f"cannot read {path} as Keras's mnist.npz: {exc}") from exc
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or len(x) != len(y):
-            raise ValueError(
+            raise UserInputError(
                 f"{path}: expected x_{split} of shape (N, 28, 28) and N labels; "
                 f"received {x.shape} and {y.shape}"
             )
@@ -258,9 +259,9 @@ def _parse_cifar_batch(stream, where: str):
         data = np.asarray(batch["data"], dtype=np.uint8)
         labels = np.asarray(batch["labels"])
     except Exception as exc:  # any malformed pickle is a format error of the file
-        raise ValueError(f"cannot read CIFAR-10 batch {where}: {exc}") from exc
+        raise UserInputError(f"cannot read CIFAR-10 batch {where}: {exc}") from exc
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
-        raise ValueError(
+        raise UserInputError(
             f"CIFAR-10 batch {where}: expected data of shape (N, 3072) and N labels; "
             f"received {data.shape} and {labels.shape}"
         )
@@ -280,7 +281,7 @@ def _read_cifar_archive(path: str):
     try:
         archive = tarfile.open(path, "r:gz")
     except (OSError, tarfile.TarError) as exc:
-        raise ValueError(f"cannot open {path} as a .tar.gz archive: {exc}") from exc
+        raise UserInputError(f"cannot open {path} as a .tar.gz archive: {exc}") from exc
     with archive:
 
         def read_batch(name):
@@ -290,7 +291,7 @@ def _read_cifar_archive(path: str):
             except KeyError:
                 stream = None
             if stream is None:
-                raise ValueError(f"{path} has no {member}: not the original CIFAR-10 archive")
+                raise UserInputError(f"{path} has no {member}: not the original CIFAR-10 archive")
             with stream:
                 return _parse_cifar_batch(stream, f"{member} in {path}")
 
@@ -301,7 +302,7 @@ def _read_cifar_folder(folder: str):
     def read_batch(name):
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
-            raise ValueError(f"{folder} has no {name}: not an extracted CIFAR-10 archive")
+            raise UserInputError(f"{folder} has no {name}: not an extracted CIFAR-10 archive")
         with open(path, "rb") as stream:
             return _parse_cifar_batch(stream, path)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from learnact._checks import check_int, check_real
+from learnact.errors import UserInputError
 
 _CANDIDATE_RADII = (4.0, 2.0, 1.0, 0.5, 0.25, 0.125, 0.0625)
 
@@ -35,7 +36,7 @@ def _samples(f, z):
     try:
         values = np.asarray(f(z))
     except Exception as exc:
-        raise ValueError(
+        raise UserInputError(
             "`f` must accept a complex NumPy array (it is sampled on a circle in the complex "
             f"plane); calling it raised {type(exc).__name__}: {exc}"
         ) from exc
@@ -43,12 +44,12 @@ def _samples(f, z):
         try:
             values = np.broadcast_to(values, z.shape)
         except ValueError:
-            raise ValueError(
+            raise UserInputError(
                 f"`f` must be elementwise: it returned shape {values.shape} for input of "
                 f"shape {z.shape}"
             ) from None
     if not np.iscomplexobj(values):
-        raise ValueError(
+        raise UserInputError(
             "`f` returned real values for complex input, so it is not analytic as written "
             "(abs, comparisons or a cast to float?); pass a complex-capable function such as "
             "np.sin or keras.ops.sin"
@@ -122,7 +123,7 @@ def maclaurin_coefficients(f, order, *, radius=None, n=None):
         bound = alias + 10 * eps * fmax / r**ks
         found.append((r, fine, bound, values))
     if not found:
-        raise ValueError(
+        raise UserInputError(
             "`f` is not finite on any circle |z| = r tried (r in "
             f"{', '.join(map(str, radii))}); pass a smaller `radius`"
         )

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from learnact.errors import UserInputError
+
 
 def _sympy_expressions() -> dict:
     import sympy
@@ -72,7 +74,7 @@ def named_series(name: str, order: int) -> tuple[float, ...]:
 
     x, expressions = _sympy_expressions()
     if name not in expressions:
-        raise ValueError(
+        raise UserInputError(
             f"`function` must be one of {', '.join(NAMED_FUNCTIONS)} or a callable; "
             f"received function={name!r}"
         )
@@ -116,21 +118,21 @@ class Maclaurin(keras.initializers.Initializer):
 
     def __init__(self, function=None, coefficients=None):
         if (function is None) == (coefficients is None):
-            raise ValueError(
+            raise UserInputError(
                 "Maclaurin needs exactly one of `function` and `coefficients`; "
                 f"received function={function!r}, coefficients={coefficients!r}"
             )
         if isinstance(function, str):
             named_series(function, 0)  # validates the name now, not at build time
         elif function is not None and not callable(function):
-            raise ValueError(
+            raise UserInputError(
                 f"`function` must be a name or a callable; received function={function!r}"
             )
         self.function = function
         if coefficients is not None:
             coefficients = [float(c) for c in coefficients]
             if not all(np.isfinite(coefficients)):
-                raise ValueError(
+                raise UserInputError(
                     f"`coefficients` must be finite numbers; received coefficients={coefficients!r}"
                 )
         self.coefficients = coefficients
@@ -154,7 +156,7 @@ class Maclaurin(keras.initializers.Initializer):
     def __call__(self, shape, dtype=None):
         shape = tuple(shape)
         if not shape:
-            raise ValueError("Maclaurin needs a shape whose last axis is the order axis")
+            raise UserInputError("Maclaurin needs a shape whose last axis is the order axis")
         dtype = dtype or keras.backend.floatx()
         series = ops.convert_to_tensor(self.series(shape[-1] - 1), dtype=dtype)
         # A product, not broadcast_to: PyTorch's broadcast is a view Keras cannot assign.
@@ -164,7 +166,7 @@ class Maclaurin(keras.initializers.Initializer):
         if isinstance(self.function, str):
             return {"function": self.function}
         if self.coefficients is None:
-            raise ValueError(
+            raise UserInputError(
                 "Maclaurin(callable) can be saved only after it has been used once "
                 "(its coefficients are saved, not the callable)"
             )

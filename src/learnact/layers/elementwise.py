@@ -12,6 +12,7 @@ import numbers
 
 import keras
 
+from learnact.errors import UserInputError
 from learnact.layers.parameter import Parameter
 
 
@@ -26,7 +27,7 @@ def normalize_shared_axes(shared_axes) -> list[int] | None:
     axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
     for axis in axes:
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis == 0:
-            raise ValueError(
+            raise UserInputError(
                 "`shared_axes` must hold non-batch axis indices (ints other than 0); "
                 f"received shared_axes={shared_axes!r}"
             )
@@ -67,7 +68,7 @@ class ElementwiseLayer(keras.layers.Layer):
         for axis in self.shared_axes or ():
             positive = axis + ndim if axis < 0 else axis
             if not 1 <= positive < ndim:
-                raise ValueError(
+                raise UserInputError(
                     f"`shared_axes` entry {axis} is out of range for inputs of rank {ndim}; "
                     f"received shared_axes={self.shared_axes!r}"
                 )
@@ -85,7 +86,7 @@ class ElementwiseLayer(keras.layers.Layer):
             if axis in shared:
                 shape.append(1)
             elif size is None:
-                raise ValueError(
+                raise UserInputError(
                     f"axis {axis} of the input has unknown size, so it needs a parameter per "
                     f"element it cannot have; add it to `shared_axes` (input shape {input_shape})"
                 )
@@ -96,7 +97,7 @@ class ElementwiseLayer(keras.layers.Layer):
     def build(self, input_shape):
         input_shape = tuple(input_shape)
         if len(input_shape) < 2:
-            raise ValueError(
+            raise UserInputError(
                 f"{type(self).__name__} expects inputs with a batch axis and at least one "
                 f"feature axis; received input shape {input_shape}"
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 
 from learnact._checks import check_int
+from learnact.errors import UserInputError
 
 
 @keras.saving.register_keras_serializable(package="learnact")
@@ -50,9 +51,9 @@ class Parameter:
             self.regularizer = keras.regularizers.get(regularizer)
             self.constraint = keras.constraints.get(constraint)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"invalid Parameter argument: {exc}") from exc
+            raise UserInputError(f"invalid Parameter argument: {exc}") from exc
         if not isinstance(trainable, bool):
-            raise ValueError(f"`trainable` must be a bool; received trainable={trainable!r}")
+            raise UserInputError(f"`trainable` must be a bool; received trainable={trainable!r}")
         self.trainable = trainable
         if isinstance(shape, int):
             shape = (shape,)

@@ -16,6 +16,7 @@ import keras
 from keras import ops
 
 from learnact._checks import check_int
+from learnact.errors import UserInputError
 from learnact.layers.elementwise import ElementwiseLayer, parameter_config
 from learnact.layers.parameter import Parameter
 
@@ -31,11 +32,11 @@ def _reserved_names() -> set[str]:
 def _class_name(fn, name) -> str:
     if name is not None:
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            raise ValueError(f"`name` must be a Python identifier; received name={name!r}")
+            raise UserInputError(f"`name` must be a Python identifier; received name={name!r}")
         return name
     base = getattr(fn, "__name__", "")
     if not base.isidentifier():
-        raise ValueError(
+        raise UserInputError(
             f"cannot derive a layer class name from fn={fn!r} (its __name__ is {base!r}); "
             "pass `name=`, e.g. parametric_activation(fn, ..., name='MyActivation')"
         )
@@ -54,13 +55,13 @@ def _check_params(params) -> dict[str, Parameter]:
     checked = {}
     for pname, spec in params.items():
         if not isinstance(pname, str) or not pname.isidentifier() or keyword.iskeyword(pname):
-            raise ValueError(f"parameter names must be Python identifiers; received {pname!r}")
+            raise UserInputError(f"parameter names must be Python identifiers; received {pname!r}")
         if pname == "x":
-            raise ValueError(
+            raise UserInputError(
                 "parameter name 'x' clashes with the formula's input argument `x`; rename it"
             )
         if pname.startswith("_") or pname in reserved:
-            raise ValueError(
+            raise UserInputError(
                 f"parameter name {pname!r} clashes with an attribute of Keras layers; rename it"
             )
         if not isinstance(spec, Parameter):
@@ -117,12 +118,12 @@ class _ParametricActivation(ElementwiseLayer):
         elif k == 1:
             results = [result]
         else:
-            raise ValueError(
+            raise UserInputError(
                 f"{type(self).__name__}: formula {name} must return a tuple of {k} tensors "
                 f"(outputs={k}); it returned a single {type(result).__name__}"
             )
         if len(results) != k:
-            raise ValueError(
+            raise UserInputError(
                 f"{type(self).__name__}: formula {name} returned {len(results)} outputs; "
                 f"expected outputs={k}"
             )
@@ -134,7 +135,7 @@ class _ParametricActivation(ElementwiseLayer):
                     f"received {r!r}"
                 )
             if tuple(r.shape) != expected:
-                raise ValueError(
+                raise UserInputError(
                     f"{type(self).__name__}: output {i} of formula {name} has shape "
                     f"{tuple(r.shape)}; each output must have the input's shape {expected}"
                 )

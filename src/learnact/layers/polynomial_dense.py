@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from learnact._checks import check_choice, check_int
+from learnact.errors import UserInputError
 from learnact.layers.bounds import apply_bound, check_bound
 from learnact.layers.precision import widen
 from learnact.layers.taylor import MAX_ORDER
@@ -98,7 +99,7 @@ class PolynomialDense(keras.layers.Layer):
     def build(self, input_shape):
         features = input_shape[-1]
         if features is None:
-            raise ValueError(
+            raise UserInputError(
                 f"PolynomialDense needs a known last input dimension; received {input_shape}"
             )
         self.kernel = self.add_weight(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from learnact._checks import check_choice, check_int
+from learnact.errors import UserInputError
 from learnact.layers.taylor import MAX_ORDER
 
 EXPANSIONS = ("taylor", "polynomial_dense", None)
@@ -16,12 +17,12 @@ def _check_shape(input_shape, num_classes):
     except (TypeError, ValueError):
         shape = None
     if shape is None or len(shape) != 3 or min(shape) < 1:
-        raise ValueError(
+        raise UserInputError(
             f"`input_shape` must be (height, width, channels); received input_shape={input_shape!r}"
         )
     if min(shape[:2]) < 4:
         # Two 3x3 convolutions (one "valid") and a 2x2 pool need at least 4x4 images.
-        raise ValueError(f"`input_shape` must be at least 4x4; received input_shape={shape!r}")
+        raise UserInputError(f"`input_shape` must be at least 4x4; received input_shape={shape!r}")
     return shape, check_int("num_classes", num_classes, minimum=2)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from learnact.errors import UserInputError
 from learnact.layers import SoftExponential
 
 
@@ -43,7 +44,7 @@ def product_network(activation: str = "soft_exponential") -> keras.Model:
         try:
             keras.activations.get(activation)
         except ValueError:
-            raise ValueError(
+            raise UserInputError(
                 "`activation` must be 'soft_exponential' or a Keras activation name; "
                 f"received activation={activation!r}"
             ) from None

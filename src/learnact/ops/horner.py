@@ -7,6 +7,8 @@ backward passes.
 
 from __future__ import annotations
 
+from learnact.errors import UserInputError
+
 
 def horner(t, rows):
     """Evaluate ``sum_p rows[p] * t**p`` by Horner's rule.
@@ -38,7 +40,7 @@ def horner(t, rows):
     """
     order = len(rows) - 1
     if order < 0:
-        raise ValueError("`rows` must hold at least one coefficient")
+        raise UserInputError("`rows` must hold at least one coefficient")
     y = rows[order]
     for p in range(order - 1, -1, -1):
         y = y * t + rows[p]

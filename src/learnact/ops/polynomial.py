@@ -11,6 +11,7 @@ import keras
 from keras import ops
 
 from learnact._checks import check_real
+from learnact.errors import UserInputError
 from learnact.ops.horner import horner
 
 
@@ -24,12 +25,12 @@ def _as_float(x):
 
 def _check_coefficients(coefficients):
     if len(coefficients.shape) < 1 or coefficients.shape[-1] is None:
-        raise ValueError(
+        raise UserInputError(
             "`coefficients` must have a known last (order) axis; "
             f"received coefficients of shape {tuple(coefficients.shape)}"
         )
     if coefficients.shape[-1] < 1:
-        raise ValueError("`coefficients` must hold at least one coefficient on its last axis")
+        raise UserInputError("`coefficients` must hold at least one coefficient on its last axis")
 
 
 def polyval(x, coefficients, center=0.0):

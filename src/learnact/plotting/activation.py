@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from learnact._checks import check_int, check_interval
+from learnact.errors import UserInputError
 
 
 def learnact_layers(model) -> list:
@@ -37,12 +38,12 @@ def _pick(size: int, features) -> list[int]:
     try:
         picked = [int(f) for f in features]
     except (TypeError, ValueError):
-        raise ValueError(
+        raise UserInputError(
             f"`features` must be a count or a list of feature indices; received {features!r}"
         ) from None
     bad = [f for f in picked if not 0 <= f < size]
     if bad or not picked:
-        raise ValueError(
+        raise UserInputError(
             f"`features` indices must be in [0, {size - 1}]; received features={features!r}"
         )
     return picked
@@ -52,7 +53,7 @@ def _parameter_shape(layer) -> tuple:
     """Per-element parameter shape of a built elementwise layer (1 on shared axes)."""
     spec = layer.input_spec
     if not layer.built or spec is None or spec.ndim is None:
-        raise ValueError(
+        raise UserInputError(
             f"layer {layer.name!r} is not built: call it on data (or build the model) first"
         )
     axes = spec.axes or {}
@@ -100,7 +101,7 @@ def elementwise_curves(layer, x, features=4):
     if out.shape[:-1] == batch.shape:
         # Terms of a series on a new last axis (merge="terms"): their sum is the curve.
         return labels, {"y": out.sum(axis=-1).reshape(len(grid), size)[:, picked]}
-    raise ValueError(
+    raise UserInputError(
         f"cannot plot {layer.name!r}: output shape {out.shape} does not match its input "
         f"shape {batch.shape} elementwise"
     )
@@ -209,19 +210,19 @@ def plot_activation(
     if hasattr(layer_or_model, "layers"):
         layers = [layer for layer in learnact_layers(layer_or_model) if _is_plottable(layer)]
         if not layers:
-            raise ValueError(
+            raise UserInputError(
                 f"model {layer_or_model.name!r} has no learnact activation layer to plot"
             )
         title = title if title is not None else layer_or_model.name
     else:
         if not _is_plottable(layer_or_model):
-            raise ValueError(
+            raise UserInputError(
                 "`layer_or_model` must be a learnact elementwise layer, a PolynomialDense "
                 f"or a model; received {type(layer_or_model).__name__}"
             )
         layers = [layer_or_model]
     if ax is not None and len(layers) > 1:
-        raise ValueError(f"`ax` can hold one layer; the model has {len(layers)} to plot")
+        raise UserInputError(f"`ax` can hold one layer; the model has {len(layers)} to plot")
 
     x = np.linspace(lo, hi, num, dtype="float32")
     if ax is None:

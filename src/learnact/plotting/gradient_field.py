@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from learnact._checks import check_choice, check_interval, check_real
+from learnact.errors import UserInputError
 from learnact.gradients._points import FunctionCaller
 from learnact.gradients.numerical import METHODS, numerical_gradient
 
@@ -39,7 +40,7 @@ def _checked_grid(xlim, ylim, step):
     fx = np.floor((x_hi - x_lo) / step + 1e-9) + 1
     fy = np.floor((y_hi - y_lo) / step + 1e-9) + 1
     if not (np.isfinite(fx) and np.isfinite(fy)) or fx * fy > _MAX_ARROWS:
-        raise ValueError(
+        raise UserInputError(
             f"`xlim`, `ylim` and `step` give {fx:.3g}x{fy:.3g} arrows (at most {_MAX_ARROWS}); "
             f"received xlim={xlim!r}, ylim={ylim!r}, step={step!r}"
         )

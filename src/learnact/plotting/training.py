@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from learnact.errors import UserInputError
+
 
 def _columns(history) -> dict[str, list]:
     """Return ``{column: values}`` for the accepted history forms, sorted by epoch."""
@@ -19,7 +21,7 @@ def _columns(history) -> dict[str, list]:
     if isinstance(history, dict):
         lengths = {len(v) for v in history.values()}
         if len(lengths) > 1:
-            raise ValueError(f"`history` columns have different lengths: {sorted(lengths)}")
+            raise UserInputError(f"`history` columns have different lengths: {sorted(lengths)}")
         n = lengths.pop() if lengths else 0
         columns = {k: list(v) for k, v in history.items()}
         columns.setdefault("epoch", list(range(n)))
@@ -30,7 +32,7 @@ def _columns(history) -> dict[str, list]:
         columns = {k: [r.get(k) for r in rows] for k in keys}
         columns["epoch"] = [r.get("epoch", i) for i, r in enumerate(rows)]
         return columns
-    raise ValueError(
+    raise UserInputError(
         "`history` must be a history.csv path, a list of row dicts, a dict of lists "
         f"or a keras History; received {type(history).__name__}"
     )
@@ -70,7 +72,7 @@ def plot_training_curves(history, title=None, metrics=None):
     columns = _columns(history)
     epochs = columns.pop("epoch")
     if not epochs:
-        raise ValueError("`history` has no epochs to plot")
+        raise UserInputError("`history` has no epochs to plot")
     skip = {"epoch_seconds", "learning_rate", "lr"}
     if metrics is None:
         metrics = [
@@ -83,7 +85,7 @@ def plot_training_curves(history, title=None, metrics=None):
         # Loss first, then the rest alphabetically: the panel a reader looks for first.
         metrics.sort(key=lambda k: (k != "loss", k))
     if not metrics:
-        raise ValueError(f"`history` has no numeric columns to plot: {sorted(columns)}")
+        raise UserInputError(f"`history` has no numeric columns to plot: {sorted(columns)}")
     figure, axes = plt.subplots(
         1, len(metrics), figsize=(4.5 * len(metrics), 3.6), squeeze=False, layout="constrained"
     )
