@@ -18,8 +18,12 @@ of ``s`` at many perturbed copies of one tensor. Both run in float64:
 from __future__ import annotations
 
 import contextlib
+import inspect
 
 import numpy as np
+
+from learnact._keras_private import keep_64_bit_results, sublayers
+from learnact.errors import UserInputError
 
 # At most this many float64 numbers per vectorised evaluation (inputs of all copies).
 _MAX_VMAP_NUMBERS = 2**22
@@ -32,21 +36,11 @@ def float64_scope():
     Two switches, both restored on exit: JAX's thread-local ``jax.enable_x64``
     and Keras's type promotion, which otherwise demotes float64 results of
     ops such as ``keras.ops.tanh`` to float32 on every backend but TensorFlow
-    (``keras.src.backend.common.dtypes.BIT64_TO_BIT32_DTYPE``).
+    (:func:`learnact._keras_private.keep_64_bit_results`).
     """
     import keras
 
-    try:
-        from keras.src.backend.common import dtypes as keras_dtypes
-
-        demote = keras_dtypes.BIT64_TO_BIT32_DTYPE
-    except (ImportError, AttributeError):  # a future Keras without the table
-        demote = {}
-    saved = dict(demote)
-    for wide in ("float64", "complex128"):
-        if wide in demote:
-            demote[wide] = wide
-    try:
+    with keep_64_bit_results():
         if keras.backend.backend() == "jax":
             import jax
 
@@ -54,9 +48,6 @@ def float64_scope():
                 yield
         else:
             yield
-    finally:
-        demote.clear()
-        demote.update(saved)
 
 
 def _retype(config):
@@ -91,7 +82,7 @@ def _float64_layer(layer, inputs):
 
     if not layer.built:
         layer(*[keras.ops.convert_to_tensor(x.astype(np.float32)) for x in inputs])
-    classes = {type(sub).__name__: type(sub) for sub in layer._flatten_layers(include_self=True)}
+    classes = {type(sub).__name__: type(sub) for sub in sublayers(layer)}
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float64")
     try:
@@ -105,7 +96,7 @@ def _float64_layer(layer, inputs):
             with keras.saving.custom_object_scope(classes):
                 clone = type(layer).from_config(config)
     except Exception as exc:
-        raise ValueError(
+        raise UserInputError(
             f"gradient_check could not rebuild {type(layer).__name__} in float64 from its "
             f"config ({type(exc).__name__}: {exc}); give the layer a complete get_config"
         ) from exc
@@ -114,7 +105,7 @@ def _float64_layer(layer, inputs):
     clone(*[keras.ops.convert_to_tensor(x) for x in inputs])
     weights = layer.get_weights()
     if len(weights) != len(clone.weights):
-        raise ValueError(
+        raise UserInputError(
             f"the float64 copy of {type(layer).__name__} has {len(clone.weights)} weights, "
             f"the layer {len(weights)}; gradient_check needs a layer rebuilt by from_config"
         )
@@ -145,7 +136,8 @@ class Problem:
             names = [v.path for v in self.trainable]
 
             # stateless_call calls `call` directly: pass `training` only where it is accepted.
-            kwargs = {"training": False} if getattr(layer, "_call_has_training_arg", False) else {}
+            accepts = "training" in inspect.signature(layer.call).parameters
+            kwargs = {"training": False} if accepts else {}
 
             def forward(xs, ws):
                 out, _ = layer.stateless_call(ws, self.non_trainable, *xs, **kwargs)
@@ -158,7 +150,7 @@ class Problem:
                 return target(*xs)
 
         else:
-            raise ValueError(
+            raise UserInputError(
                 "`target` must be a Keras layer, a Keras model or a function of tensors; "
                 f"received target={target!r}"
             )
@@ -247,7 +239,7 @@ class Problem:
                 np.zeros(t.shape) if g is None else np.asarray(g, dtype=np.float64)
                 for g, t in zip(grads, self.tensors, strict=True)
             ]
-        raise ValueError(f"gradient_check does not support the {self.backend!r} backend")
+        raise UserInputError(f"gradient_check does not support the {self.backend!r} backend")
 
     def values_with(self, k: int, stack: np.ndarray) -> np.ndarray:
         """``s`` with tensor ``k`` replaced by each ``stack[p]``: shape ``(P,)``."""

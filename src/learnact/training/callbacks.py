@@ -9,6 +9,7 @@ import time
 
 import keras
 
+from learnact._keras_private import BACKUP_AND_RESTORE_EPOCH, set_initial_epoch
 from learnact.training.files import atomic_path, atomic_write_json, read_json
 
 _METADATA = "training_metadata.json"
@@ -96,7 +97,12 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     the single commit point. Older weight files are removed afterwards.
 
     The backup is kept after training (``delete_checkpoint=False``) so that a
-    finished run can be extended with more epochs by ``--resume``.
+    finished run can be extended with more epochs by resuming it.
+
+    Keras calls the two methods overridden here, ``_load_model`` and
+    ``_save_model``, from its public callbacks; they are private names, listed
+    in :data:`learnact._keras_private.BACKUP_AND_RESTORE_HOOKS` and checked
+    against the installed Keras by the tests.
 
     Args:
         backup_dir: folder of the backup, used by nothing else.
@@ -117,17 +123,18 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             # Optimizer variables must exist before their saved values can load.
             self.model.optimizer.build(self.model.trainable_variables)
         self.model.load_weights(weights)
-        self.model._initial_epoch = int(metadata["epoch"])
+        set_initial_epoch(self.model, metadata["epoch"])
 
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
-        name = f"epoch-{self._current_epoch:05d}.weights.h5"
+        epoch = getattr(self, BACKUP_AND_RESTORE_EPOCH)
+        name = f"epoch-{epoch:05d}.weights.h5"
         final = os.path.join(self.backup_dir, name)
         with atomic_path(final, suffix=".weights.h5") as tmp:
             self.model.save_weights(tmp, overwrite=True)
         atomic_write_json(
             os.path.join(self.backup_dir, _METADATA),
-            {"epoch": self._current_epoch, "batch": 0, "weights": name},
+            {"epoch": epoch, "batch": 0, "weights": name},
         )
         for entry in os.listdir(self.backup_dir):
             if entry.endswith(".weights.h5") and entry != name:
