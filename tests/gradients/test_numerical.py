@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from learnact.benchmarks.numgrad import book_numerical_gradient
 from learnact.gradients import (
+    BatchFallbackWarning,
+    FunctionCaller,
     PointsLayoutWarning,
     hessian,
     jacobian,
@@ -128,6 +130,54 @@ def test_single_point_function_works_and_batch_function_is_called_once():
     assert calls == [(2 * x.shape[0] * 2, 2)]
     one_point = numerical_gradient(lambda p: p[0] * p[1], x[:5])
     np.testing.assert_allclose(one_point, grad_xy(x[:5]), atol=1e-9)
+
+
+def test_one_point_function_is_detected_without_a_warning(recwarn):
+    # Its batch call returns the wrong shape (the product of two rows): detected, no warning.
+    got = numerical_gradient(lambda p: p[0] * p[1], grid_points()[:4])
+    np.testing.assert_allclose(got, grad_xy(grid_points()[:4]), atol=1e-9)
+    assert not [w for w in recwarn if issubclass(w.category, BatchFallbackWarning)]
+
+
+def test_a_function_that_fails_on_batches_only_is_said_once_and_still_answered():
+    def works_on_one_point_only(p):
+        if p.ndim == 2:
+            raise IndexError("a bug that fires on batches")
+        return p[0] * p[1]
+
+    x = grid_points()[:6]
+    with pytest.warns(BatchFallbackWarning, match="IndexError.*a bug that fires on batches") as w:
+        got = numerical_gradient(works_on_one_point_only, x)
+    assert len([r for r in w if issubclass(r.category, BatchFallbackWarning)]) == 1
+    np.testing.assert_allclose(got, grad_xy(x), atol=1e-9)
+
+
+def test_a_function_that_fails_both_ways_raises_the_batch_error_chained():
+    def broken(p):
+        if p.ndim == 2:
+            raise KeyError("batch")
+        raise ZeroDivisionError("point")
+
+    with pytest.raises(KeyError, match="batch") as info:
+        numerical_gradient(broken, grid_points()[:3])
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_a_batch_function_error_after_detection_is_raised_as_is():
+    calls = []
+
+    def flaky(p):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("second call")
+        return p[:, 0] * p[:, 1]
+
+    x = grid_points()[:2]
+    caller = FunctionCaller(flaky, "scalar")
+    np.testing.assert_array_equal(caller(x), x[:, 0] * x[:, 1])
+    assert caller.mode == "batch"
+    with pytest.raises(RuntimeError, match="second call"):
+        caller(x)
 
 
 def test_one_point_shape_and_dtype_default_steps():

@@ -16,7 +16,7 @@ Example:
     array([[2., 1.]])
 """
 
-from learnact.gradients._points import PointsLayoutWarning
+from learnact.gradients._points import BatchFallbackWarning, FunctionCaller, PointsLayoutWarning
 from learnact.gradients.check import GradientCheckReport, TensorCheck, gradient_check
 from learnact.gradients.maclaurin import maclaurin_coefficients
 from learnact.gradients.numerical import hessian, jacobian, numerical_gradient, tangent_line
@@ -31,4 +31,6 @@ __all__ = [
     "GradientCheckReport",
     "TensorCheck",
     "PointsLayoutWarning",
+    "BatchFallbackWarning",
+    "FunctionCaller",
 ]

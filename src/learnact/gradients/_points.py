@@ -12,6 +12,9 @@ import warnings
 
 import numpy as np
 
+from learnact._checks import first_line
+from learnact.errors import UserInputError
+
 CONVENTIONS = (
     "learnact reads x of shape (D,) as one point and (N, D) as N points (rows are points); "
     "f must map one point (D,) to {one}, or a batch (M, D) to {many}. "
@@ -37,21 +40,23 @@ def as_points(x, name: str = "x"):
     """
     arr = np.asarray(x)
     if arr.dtype.kind not in "iuf":  # signed, unsigned, float; not bool or complex
-        raise ValueError(f"`{name}` must hold real numbers; received {name} of dtype {arr.dtype}")
+        raise UserInputError(
+            f"`{name}` must hold real numbers; received {name} of dtype {arr.dtype}"
+        )
     if arr.ndim not in (1, 2):
-        raise ValueError(
+        raise UserInputError(
             f"`{name}` must have shape (D,) for one point or (N, D) for N points; "
             f"received {name} of shape {arr.shape}"
         )
     if arr.size == 0:
-        raise ValueError(f"`{name}` must not be empty; received {name} of shape {arr.shape}")
+        raise UserInputError(f"`{name}` must not be empty; received {name} of shape {arr.shape}")
     dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)
     points = np.array(arr, dtype=dtype, copy=True)
     finite = np.isfinite(points)
     if not finite.all():
         bad = np.argwhere(~finite)
         index = tuple(int(i) for i in bad[0])
-        raise ValueError(
+        raise UserInputError(
             f"`{name}` must be finite; received {name}[{', '.join(map(str, index))}]="
             f"{points[index]!r}"
         )
@@ -71,23 +76,50 @@ def as_points(x, name: str = "x"):
     return points, single
 
 
+class BatchFallbackWarning(UserWarning):
+    """Warned once when ``f`` raised on a batch of points and is called point by point instead."""
+
+
 class FunctionCaller:
     """Call ``f`` on a stack of points, in one batch when ``f`` supports it.
+
+    Contract (detected on the first call, then fixed):
+
+    * **Batch mode.** ``f(points)`` with ``points`` of shape ``(M, D)`` returns
+      ``(M,)`` (scalar ``f``; ``(M, 1)`` is accepted) or ``(M, K)`` (vector
+      ``f``). Every later call is one batch call, and an error in one is
+      raised as it is.
+    * **Point mode.** ``f`` written for one point: its batch call returns a
+      shape that does not fit, or raises. It is then called once per row.
+      When the batch call *raised*, a :class:`BatchFallbackWarning` naming the
+      exception is issued once (a bug that only fires on batches would
+      otherwise turn silently into a slow run). If ``f`` then fails on the
+      first single point too, ``f`` works neither way: the batch call's
+      original exception is raised, chained from the single point's.
+    * ``numbers=True`` is the convention of a function of one number: the
+      batch call gets the column ``points[:, 0]`` of shape ``(M,)`` and the
+      point call a Python float.
 
     Args:
         f: the user's function.
         kind: ``"scalar"`` (one number per point) or ``"vector"`` (a 1-d
             array per point).
-        complex_step: whether the points are complex (complex-step method);
-            then ``f`` must return complex values.
+        numbers: ``f`` takes numbers rather than points of dimension 1.
+
+    Complex points (the complex-step method) must give complex values.
+
+    Example:
+        >>> caller = FunctionCaller(lambda p: p[0] * p[1], "scalar")  # one point at a time
+        >>> caller(np.array([[1.0, 2.0], [3.0, 4.0]])), caller.mode
+        (array([ 2., 12.]), 'point')
     """
 
-    def __init__(self, f, kind: str, complex_step: bool = False):
+    def __init__(self, f, kind: str, numbers: bool = False):
         if not callable(f):
-            raise ValueError(f"`f` must be callable; received f={f!r}")
+            raise UserInputError(f"`f` must be callable; received f={f!r}")
         self.f = f
         self.kind = kind
-        self.complex_step = complex_step
+        self.numbers = numbers
         self.mode = None  # "batch" or "point", decided on the first call
         self.calls = 0
 
@@ -119,53 +151,78 @@ class FunctionCaller:
             return out
         elif out.ndim == 0:
             return out.reshape(1)
-        raise ValueError(
+        raise UserInputError(
             f"f returned shape {out.shape} for one point of shape {point_shape}. "
             + self._describe()
         )
 
+    def _call_batch(self, points):
+        # points are always a stack the caller built, never the user's x.
+        raw = self.f(points[:, 0] if self.numbers else points)
+        self.calls += 1
+        return raw
+
+    def _call_point(self, row):
+        raw = self.f(float(row[0]) if self.numbers else row.copy())
+        self.calls += 1
+        return self._point_output(raw, row.shape)
+
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """Return ``f`` at each row of ``points``: shape ``(M,)`` or ``(M, K)``."""
         m = points.shape[0]
-        out = None
+        out = batch_error = None
         if self.mode in (None, "batch"):
-            batch_shape = None
-            try:
-                # points are always a stack the caller built, never the user's x.
-                raw = self.f(points)
-                self.calls += 1
-                batch_shape = np.shape(raw)
+            if self.mode == "batch":
+                raw = self._call_batch(points)
+            else:
+                try:
+                    raw = self._call_batch(points)
+                except Exception as exc:  # f may be written for one point only
+                    batch_error, raw = exc, None
+            if batch_error is None:
                 out = self._as_batch_output(raw, m)
-            except Exception:
-                if self.mode == "batch":
-                    raise
-                out = None
-            if out is None and self.mode == "batch":
-                raise ValueError(
-                    f"f returned shape {batch_shape} for {m} points of shape {points.shape}. "
-                    + self._describe()
-                )
+                if out is None and self.mode == "batch":
+                    raise UserInputError(
+                        f"f returned shape {np.shape(raw)} for {m} points of shape "
+                        f"{points.shape}. " + self._describe()
+                    )
             if out is not None:
                 self.mode = "batch"
         if out is None:
-            # f is written for one point (or refused the batch): one call per point.
-            self.mode = "point"
-            values = []
-            for row in points:
-                values.append(self._point_output(self.f(row.copy()), row.shape))
-                self.calls += 1
-            if self.kind == "vector":
-                sizes = {v.shape for v in values}
-                if len(sizes) != 1:
-                    raise ValueError(f"f returned outputs of different shapes {sorted(sizes)}")
-            out = np.stack(values)
-        if self.complex_step and not np.iscomplexobj(out):
-            raise ValueError(
+            out = self._per_point(points, batch_error)
+        if np.iscomplexobj(points) and not np.iscomplexobj(out):
+            raise UserInputError(
                 "method='complex' needs f to accept complex points and return complex values; "
                 "f returned real values (it probably uses abs, comparisons or a cast to float): "
                 "use method='central', 'five_point' or 'richardson'"
             )
         return out
+
+    def _per_point(self, points, batch_error):
+        """One call per row; ``batch_error`` is what the first batch call raised, if anything."""
+        self.mode = "point"
+        values = []
+        for index, row in enumerate(points):
+            if batch_error is not None and index == 0:
+                try:
+                    values.append(self._call_point(row))
+                except Exception as point_error:
+                    raise batch_error from point_error
+                warnings.warn(
+                    f"f raised {type(batch_error).__name__} on a batch of {len(points)} points "
+                    f"({first_line(batch_error)}) but works on one point: calling it once per "
+                    "point from now on, which is slower. Write f for a batch (M, D) -> (M,) "
+                    "to avoid this, or for one point only.",
+                    BatchFallbackWarning,
+                    stacklevel=5,
+                )
+                continue
+            values.append(self._call_point(row))
+        if self.kind == "vector":
+            sizes = {v.shape for v in values}
+            if len(sizes) != 1:
+                raise UserInputError(f"f returned outputs of different shapes {sorted(sizes)}")
+        return np.stack(values)
 
 
 def report_nonfinite(values, points, describe):
@@ -184,7 +241,7 @@ def report_nonfinite(values, points, describe):
     m = int(np.argmin(finite))
     value = np.asarray(values[m]).tolist()
     point = np.asarray(points[m]).tolist()
-    raise ValueError(
+    raise UserInputError(
         f"f returned {value} at the point {point} ({describe(m)}); numerical "
         "derivatives need finite values near x: move x away from the singularity or "
         "pass a smaller step"

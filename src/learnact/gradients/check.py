@@ -44,10 +44,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from learnact._checks import check_int, check_real
+from learnact.errors import UserInputError
+from learnact.gradients._differences import central, richardson, scaled_steps
 from learnact.gradients.autodiff import Problem, float64_scope
 
 _EPS = float(np.finfo(np.float64).eps)
-_STEP = _EPS**0.25
 _MAX_STACK = 2**23  # numbers per perturbed stack handed to the backend at once
 
 
@@ -198,8 +199,9 @@ class _Prober:
         """For directions ``[(indices, signs)]`` return (derivative, kink) arrays."""
         size = self.flat.size
         values = []
-        steps = np.array(
-            [_STEP * max(1.0, float(np.max(np.abs(self.flat[idx])))) for idx, _ in directions]
+        # One step per direction, set by the largest entry it moves.
+        steps = scaled_steps(
+            "second", np.array([np.max(np.abs(self.flat[i])) for i, _ in directions])
         )
         offsets = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
         copies = len(offsets)
@@ -217,16 +219,18 @@ class _Prober:
         v = np.concatenate(values)
         if not np.all(np.isfinite(v)):
             bad = int(np.argmin(np.all(np.isfinite(v), axis=1)))
-            raise ValueError(
+            raise UserInputError(
                 f"the target is not finite near the given point (perturbing "
                 f"{self.problem.names[self.k]} along direction {bad}); gradient_check needs "
                 "finite values around its inputs and weights"
             )
         sp1, sm1, sp2, sm2, sph, smh = v.T
-        d1 = (sp1 - sm1) / (2 * steps)
-        d2 = (sp2 - sm2) / (4 * steps)
-        dh = (sph - smh) / steps
-        derivative = (4 * d1 - d2) / 3
+        d2, d1, dh = (
+            central(sp2, sm2, 2 * steps),
+            central(sp1, sm1, steps),
+            central(sph, smh, steps / 2),
+        )
+        derivative = richardson([d2, d1])[-1][-1]  # error O(h**4)
         # Rounding in a difference quotient at the smallest step h/2.
         noise = 64 * _EPS * (abs(self.s0) + np.max(np.abs(v), axis=1) + 1) / (steps / 2)
         floor = np.maximum(noise, 0.01 * self.atol)
@@ -244,7 +248,7 @@ class _Prober:
         first_order = (fine_change > 0.375 * coarse_change + floor) & (
             fine_change <= 0.625 * coarse_change + floor
         )
-        derivative = np.where(first_order, 2 * dh - d1, derivative)
+        derivative = np.where(first_order, richardson([d1, dh], power=1)[-1][-1], derivative)
         kink |= fine_change > 0.625 * coarse_change + floor
         return derivative, kink
 
@@ -299,7 +303,7 @@ def gradient_check(
     atol = check_real("atol", atol, positive=True)
     rtol = check_real("rtol", rtol)
     if rtol < 0:
-        raise ValueError(f"`rtol` must be >= 0; received rtol={rtol!r}")
+        raise UserInputError(f"`rtol` must be >= 0; received rtol={rtol!r}")
     max_entries = check_int("max_entries", max_entries, minimum=1)
     beam = check_int("beam", beam, minimum=1)
     max_failures = check_int("max_failures", max_failures, minimum=1)
@@ -312,9 +316,9 @@ def gradient_check(
     for i, x in enumerate(arrays):
         arr = np.asarray(keras.ops.convert_to_numpy(x) if not isinstance(x, np.ndarray) else x)
         if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise ValueError(f"`inputs[{i}]` must be real numbers; received dtype {arr.dtype}")
+            raise UserInputError(f"`inputs[{i}]` must be real numbers; received dtype {arr.dtype}")
         if arr.size == 0 or not np.all(np.isfinite(arr)):
-            raise ValueError(f"`inputs[{i}]` must be non-empty and finite; received {arr!r}")
+            raise UserInputError(f"`inputs[{i}]` must be non-empty and finite; received {arr!r}")
         checked_inputs.append(arr.astype(np.float64))
 
     with float64_scope():

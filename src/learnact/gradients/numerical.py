@@ -33,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from learnact._checks import check_choice
+from learnact.errors import UserInputError
+from learnact.gradients._differences import central, richardson, scaled_steps
 from learnact.gradients._points import FunctionCaller, as_points, report_nonfinite
 
 METHODS = ("central", "five_point", "complex", "richardson")
@@ -44,19 +46,6 @@ _RICHARDSON_LEVELS = 4
 
 # Up to this many coordinates the stencil's diagonal is filled by a loop of slices.
 _LOOP_COORDINATES = 16
-
-
-def _default_step(method: str, dtype) -> float:
-    eps = float(np.finfo(dtype).eps)
-    if method == "central":
-        return eps ** (1 / 3)
-    if method == "five_point":
-        return eps ** (1 / 5)
-    if method == "richardson":
-        return 8 * eps ** (1 / 5)
-    if method == "hessian":  # central second differences, error O(h**2)
-        return eps**0.25
-    return 1e-20  # complex step: no subtractive cancellation, so tiny is best
 
 
 def _representable_steps(h, columns):
@@ -72,7 +61,7 @@ def _representable_steps(h, columns):
     taken = (columns + h).astype(columns.dtype).astype(np.float64) - columns
     if not (taken > 0).all():
         d, n = np.unravel_index(int(np.argmin(taken > 0)), taken.shape)
-        raise ValueError(
+        raise UserInputError(
             f"`step` {float(np.broadcast_to(h, taken.shape)[d, n]):.3g} is below the "
             f"{columns.dtype} resolution at x[{n}, {d}]={float(columns[d, n])!r}; pass a "
             "larger step or float64 points"
@@ -80,7 +69,7 @@ def _representable_steps(h, columns):
     return taken
 
 
-def _steps(method, step, columns):
+def _steps(rule, step, columns):
     """Steps ``h`` for coordinate-major points ``columns`` (D, N): shape ``(D, N)`` or ``(D, 1)``.
 
     A given step stays one column, so the difference formulas divide by a
@@ -88,16 +77,15 @@ def _steps(method, step, columns):
     """
     d = columns.shape[0]
     if step is None:
-        base = _default_step(method, columns.dtype)
-        return base * np.maximum(1.0, np.abs(columns.astype(np.float64, copy=False)))
+        return scaled_steps(rule, columns)
     arr = np.asarray(step, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape != (d,)):
-        raise ValueError(
+        raise UserInputError(
             f"`step` must be a number or one number per coordinate (shape ({d},)); "
             f"received step of shape {arr.shape}"
         )
     if not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise ValueError(f"`step` must be positive and finite; received step={step!r}")
+        raise UserInputError(f"`step` must be positive and finite; received step={step!r}")
     return np.broadcast_to(arr, (d,)).reshape(d, 1)
 
 
@@ -168,18 +156,17 @@ def _point_major(d):
     return np.ascontiguousarray(d.T if d.ndim == 2 else np.moveaxis(d, 0, -1))
 
 
-def _derivative(f, x, kind, method, step, return_error=False):
+def _derivative(caller, x, method, step, return_error=False):
     check_choice("method", method, METHODS)
     points, single = as_points(x)
     columns = np.ascontiguousarray(points.T)
     h = _steps(method, step, columns)
     if columns.dtype.itemsize < 8 and method != "complex":
         h = _representable_steps(h, columns)
-    caller = FunctionCaller(f, kind, complex_step=method == "complex")
     error = None
     if method == "central":
         v = _stencil_values(caller, columns, h, (1.0, -1.0))
-        d = (v[0] - v[1]) / (2 * _expand(h, v[0]))
+        d = central(v[0], v[1], _expand(h, v[0]))
     elif method == "five_point":
         v = _stencil_values(caller, columns, h, (2.0, 1.0, -1.0, -2.0))
         d = (v[3] - 8 * v[2] + 8 * v[1] - v[0]) / (12 * _expand(h, v[0]))
@@ -194,7 +181,7 @@ def _derivative(f, x, kind, method, step, return_error=False):
         d = d[0]
     if return_error:
         if error is None:
-            raise ValueError(
+            raise UserInputError(
                 f"`return_error=True` needs method='richardson'; received method={method!r}"
             )
         error = _point_major(error).astype(out_dtype)
@@ -210,11 +197,7 @@ def _richardson(caller, columns, h):
         offsets += [2.0**-k, -(2.0**-k)]
     v = _stencil_values(caller, columns, h, tuple(offsets))
     hx = _expand(h, v[0])
-    table = [[(v[2 * k] - v[2 * k + 1]) / (2 * hx * 2.0**-k)] for k in range(levels)]
-    for k in range(1, levels):
-        for j in range(1, k + 1):
-            prev = table[k][j - 1]
-            table[k].append(prev + (prev - table[k - 1][j - 1]) / (4.0**j - 1))
+    table = richardson([central(v[2 * k], v[2 * k + 1], hx * 2.0**-k) for k in range(levels)])
     best = table[-1][-1]
     eps = float(np.finfo(columns.dtype).eps)
     scale = np.max(np.abs(v), axis=0)
@@ -257,7 +240,7 @@ def numerical_gradient(f, x, *, method="central", step=None, return_error=False)
         array([[2., 1.],
                [4., 3.]])
     """
-    return _derivative(f, x, "scalar", method, step, return_error)
+    return _derivative(FunctionCaller(f, "scalar"), x, method, step, return_error)
 
 
 def jacobian(f, x, *, method="central", step=None, return_error=False):
@@ -281,7 +264,7 @@ def jacobian(f, x, *, method="central", step=None, return_error=False):
         array([[3., 2.],
                [1., 0.]])
     """
-    return _derivative(f, x, "vector", method, step, return_error)
+    return _derivative(FunctionCaller(f, "vector"), x, method, step, return_error)
 
 
 def hessian(f, x, *, step=None):
@@ -311,7 +294,7 @@ def hessian(f, x, *, step=None):
     """
     points, single = as_points(x)
     n, d = points.shape
-    h = np.broadcast_to(_steps("hessian", step, points.T), (d, n)).T
+    h = np.broadcast_to(_steps("second", step, points.T), (d, n)).T
     caller = FunctionCaller(f, "scalar")
     ii, jj = np.triu_indices(d)
     signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=np.float64)
@@ -375,21 +358,9 @@ def tangent_line(f, x0, *, method="central", step=None):
     """
     if np.ndim(x0) == 0:
         point = np.array([x0])
-
-        def f1(p):
-            p = np.asarray(p)
-            if p.ndim == 2:
-                try:
-                    out = np.asarray(f(p[:, 0]))
-                    if out.shape == (p.shape[0],):
-                        return out
-                except Exception:
-                    pass
-                return np.array([np.asarray(f(float(v))).reshape(()) for v in p[:, 0]])
-            return np.asarray(f(float(p[0]))).reshape(())
-
-        slope = float(numerical_gradient(f1, point, method=method, step=step)[0])
-        value = float(f1(point))
+        caller = FunctionCaller(f, "scalar", numbers=True)  # f of one number
+        slope = float(_derivative(caller, point, method, step)[0])
+        value = float(caller(point[None, :].astype(np.float64))[0])
         intercept = value - slope * float(x0)
 
         def line(t):
@@ -398,8 +369,9 @@ def tangent_line(f, x0, *, method="central", step=None):
     else:
         point, _ = as_points(x0, "x0")
         point = point[0]
-        slope = numerical_gradient(f, point, method=method, step=step)
-        value = FunctionCaller(f, "scalar")(point[None, :])[0]
+        caller = FunctionCaller(f, "scalar")
+        slope = _derivative(caller, point, method, step)
+        value = caller(point[None, :])[0]
         intercept = value - slope @ point
 
         def line(t):
