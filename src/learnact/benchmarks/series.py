@@ -91,11 +91,11 @@ class WherePReLU(keras.layers.Layer):
 def _autodiff_taylor(order):
     """A TaylorExpansion whose Horner chain is left to autodiff (the pre-fast-path layer)."""
     from learnact.layers import TaylorExpansion
-    from learnact.ops.polynomial import _horner
+    from learnact.ops.horner import horner_last_axis
 
     class AutodiffTaylor(TaylorExpansion):
         def call(self, inputs):
-            return _horner(inputs, ops.cast(self.folded_coefficients(), inputs.dtype))
+            return horner_last_axis(inputs, ops.cast(self.folded_coefficients(), inputs.dtype))
 
     return AutodiffTaylor(order=order)
 

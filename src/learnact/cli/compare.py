@@ -67,7 +67,7 @@ def parse_models(text: str) -> list[tuple[str, int | None, str | None]]:
         CLIError: an empty list, an unknown name, a bad order or expansion,
             an order given to the baseline, or a model listed twice.
     """
-    from learnact.layers.taylor import MAX_ORDER
+    from learnact.layers.limits import MAX_ORDER
     from learnact.training.run import EXPANSION_NAMES, MODELS
 
     specs, seen = [], set()

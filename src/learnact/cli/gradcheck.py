@@ -8,8 +8,6 @@ here as soon as it is registered.
 
 from __future__ import annotations
 
-import inspect
-
 from learnact.cli.errors import CLIError
 
 # Constructor arguments for layers that have required ones.
@@ -46,28 +44,9 @@ def add_parser(subparsers):
 
 def discover_layers() -> dict:
     """Return ``{name: class}`` of the concrete learnact layer classes."""
-    import keras
+    from learnact.layers import layer_classes
 
-    import learnact.layers as layers_module
-
-    found = {}
-    for key, obj in keras.saving.get_custom_objects().items():
-        if key.startswith("learnact>") and inspect.isclass(obj):
-            found[obj.__name__] = obj
-    for name in getattr(layers_module, "__all__", ()):
-        obj = getattr(layers_module, name, None)
-        if inspect.isclass(obj):
-            found.setdefault(name, obj)
-    concrete = {}
-    for name, cls in sorted(found.items()):
-        if not issubclass(cls, keras.layers.Layer) or issubclass(cls, keras.Model):
-            continue
-        # Base classes (ElementwiseLayer) leave `parameter_specs` abstract.
-        specs = getattr(cls, "parameter_specs", None)
-        if specs is not None and getattr(specs, "__qualname__", "").startswith("ElementwiseLayer."):
-            continue
-        concrete[name] = cls
-    return concrete
+    return layer_classes()
 
 
 def run(args) -> int:

@@ -149,14 +149,12 @@ def _print_taylor(layer, features: int, digits: int) -> None:
 
 
 def _print_polynomial_dense(layer, features: int, digits: int) -> None:
-    import keras
     import numpy as np
     import sympy
 
     from learnact.plotting.activation import strongest_connections
 
-    kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel))
-    weights = kernel.reshape(layer.order, -1, layer.units)
+    weights = layer.kernel_by_degree()
     if layer.input_bound is not None:
         say(f"    with x bounded to [-{layer.input_bound}, {layer.input_bound}]")
     for flat in strongest_connections(weights, features):
@@ -174,8 +172,8 @@ def run(args) -> int:
     digits = check_int("digits", args.digits, minimum=1, maximum=15)
     x_range = check_interval("--x-range", args.x_range)
     model = load_model(args.model)
-    from learnact.layers import PolynomialDense
-    from learnact.plotting.activation import learnact_layers, plot_activation
+    from learnact.layers import PolynomialDense, learnact_layers
+    from learnact.plotting.activation import plot_activation
     from learnact.training.files import save_figure
 
     say(f"{args.model}: model {model.name!r}, {model.count_params():,} parameters")

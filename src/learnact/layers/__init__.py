@@ -8,9 +8,15 @@ from learnact.layers.taylor import TaylorExpansion
 __all__ = ["ElementwiseLayer", "Parameter", "PolynomialDense", "TaylorExpansion"]
 
 from learnact.layers.parametric import parametric_activation  # noqa: E402
+from learnact.layers.registry import (  # noqa: E402
+    is_learnact_layer,
+    layer_classes,
+    learnact_layers,
+)
 from learnact.layers.soft_exponential import (  # noqa: E402
     ComplexSoftExponential,
     SoftExponential,
 )
 
 __all__ += ["ComplexSoftExponential", "SoftExponential", "parametric_activation"]
+__all__ += ["is_learnact_layer", "layer_classes", "learnact_layers"]

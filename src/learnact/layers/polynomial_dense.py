@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from learnact._checks import check_choice, check_int
 from learnact.errors import UserInputError
 from learnact.layers.bounds import apply_bound, check_bound
+from learnact.layers.limits import check_order
 from learnact.layers.precision import widen
-from learnact.layers.taylor import MAX_ORDER
 from learnact.ops.basis import BASES, basis_functions
 
 
@@ -57,8 +58,9 @@ class PolynomialDense(keras.layers.Layer):
             basis or bound method.
 
     Example:
+        >>> import numpy as np
         >>> layer = PolynomialDense(8, order=3)
-        >>> layer(np.zeros((2, 4))).shape
+        >>> tuple(layer(np.zeros((2, 4))).shape)
         (2, 8)
     """
 
@@ -82,7 +84,7 @@ class PolynomialDense(keras.layers.Layer):
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_int("units", units, minimum=1)
-        self.order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
+        self.order = check_order(order)
         self.basis = check_choice("basis", basis, BASES)
         self.input_bound = check_bound(input_bound, bound_method)
         self.bound_method = bound_method
@@ -119,6 +121,22 @@ class PolynomialDense(keras.layers.Layer):
                 constraint=self.bias_constraint,
             )
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: features})
+
+    def kernel_by_degree(self) -> np.ndarray:
+        """Return the kernel as NumPy, shape ``(order, inputs, units)``: ``W_p`` at ``p - 1``.
+
+        The kernel multiplies :func:`~learnact.ops.basis_functions`, which is
+        degree-major (``B_1`` of every input, then ``B_2`` ...), so its rows
+        ``[(p - 1) * inputs, p * inputs)`` are ``W_p``.
+
+        Example:
+            >>> layer = PolynomialDense(2, order=3, kernel_initializer="ones")
+            >>> layer.build((None, 4))
+            >>> layer.kernel_by_degree().shape
+            (3, 4, 2)
+        """
+        kernel = np.asarray(keras.ops.convert_to_numpy(self.kernel))
+        return kernel.reshape(self.order, -1, self.units)
 
     def call(self, inputs):
         x = apply_bound(widen(inputs), self.input_bound, self.bound_method)

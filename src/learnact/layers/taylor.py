@@ -6,15 +6,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from learnact._checks import check_choice, check_int, check_real
+from learnact._checks import check_choice, check_real
 from learnact.initializers import Maclaurin
-from learnact.layers.bounds import BOUND_METHODS, apply_bound, check_bound
+from learnact.layers.bounds import apply_bound, check_bound
 from learnact.layers.elementwise import ElementwiseLayer, parameter_config
+from learnact.layers.limits import check_order
 from learnact.layers.parameter import Parameter
 from learnact.layers.precision import widen
 from learnact.ops import polynomial_terms, polyval
 
-MAX_ORDER = 16
 PARAMETERIZATIONS = ("direct", "cumulative")
 MERGES = ("sum", "terms")
 
@@ -97,7 +97,7 @@ class TaylorExpansion(ElementwiseLayer):
         **kwargs,
     ):
         super().__init__(shared_axes=shared_axes, **kwargs)
-        self.order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
+        self.order = check_order(order)
         self.center = check_real("center", center)
         self.parameterization = check_choice(
             "parameterization", parameterization, PARAMETERIZATIONS
@@ -161,4 +161,4 @@ class TaylorExpansion(ElementwiseLayer):
         return config
 
 
-__all__ = ["TaylorExpansion", "MAX_ORDER", "BOUND_METHODS"]
+__all__ = ["TaylorExpansion"]

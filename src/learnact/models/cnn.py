@@ -6,7 +6,7 @@ import keras
 
 from learnact._checks import check_choice, check_int
 from learnact.errors import UserInputError
-from learnact.layers.taylor import MAX_ORDER
+from learnact.layers.limits import check_order
 
 EXPANSIONS = ("taylor", "polynomial_dense", None)
 
@@ -83,7 +83,7 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
         3
     """
     check_choice("expansion", expansion, EXPANSIONS)
-    order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
+    order = check_order(order)
     shape, num_classes = _check_shape(input_shape, num_classes)
     from learnact.layers import PolynomialDense, TaylorExpansion
 

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from learnact.ops.horner import broadcast_axes, horner
+from learnact.ops.horner import broadcast_axes, horner, horner_last_axis, power_chain
 
 # Length of the leading axis reduced per stage; see the module docstring.
 _SPLIT = 8
@@ -65,14 +65,6 @@ def _split_rows(array, rows):
     return array.reshape((_SPLIT, (rows + pad) // _SPLIT) + array.shape[1:])
 
 
-def _power_chain(first, t, order):
-    """Return ``[first, first t, first t^2, ..., first t^order]`` (a running product)."""
-    terms = [first]
-    for _ in range(order):
-        terms.append(terms[-1] * t)
-    return terms
-
-
 def _moment_sums(t, g, order):
     """Return ``sum_rows g t^p`` for ``t, g`` of shape ``(rows, *rest)``: ``rest + (order + 1,)``.
 
@@ -83,7 +75,7 @@ def _moment_sums(t, g, order):
     rows = t.shape[0]
     if rows >= _MIN_ROWS:
         ts, gs = _split_rows(t, rows), _split_rows(g, rows)
-        sums = list(_variadic_sum(_power_chain(gs, ts, order), 0))
+        sums = list(_variadic_sum(power_chain(gs, ts, order), 0))
         rows = sums[0].shape[0]
         while rows >= _MIN_ROWS:
             sums = list(_variadic_sum([_split_rows(s, rows) for s in sums], 0))
@@ -92,7 +84,7 @@ def _moment_sums(t, g, order):
         # before this sum would interleave order + 1 large arrays elementwise
         # (slow scalar code: 1.5 ms at 64x2048, order 10).
         return jnp.stack(_variadic_sum(sums, 0), axis=-1)
-    return jnp.stack(_variadic_sum(_power_chain(g, t, order), 0), axis=-1)
+    return jnp.stack(_variadic_sum(power_chain(g, t, order), 0), axis=-1)
 
 
 def coefficient_gradient(t, g, coefficient_shape):
@@ -126,7 +118,7 @@ def coefficient_gradient(t, g, coefficient_shape):
     rest = out_shape[lead:]
     if lead == 0:
         # A coefficient per output element: nothing to sum.
-        dc = jnp.stack(_power_chain(g, t, order), axis=-1)
+        dc = jnp.stack(power_chain(g, t, order), axis=-1)
     else:
         dc = _moment_sums(t.reshape((rows,) + rest), g.reshape((rows,) + rest), order)
     # Remaining shared axes inside ``rest`` (e.g. coefficients of shape (H, 1, C)).
@@ -226,6 +218,4 @@ def polyval(t, coefficients):
         # plain Horner, which autodiff differentiates in any mode.
         if "forward-mode" not in str(error):
             raise
-        from learnact.ops.polynomial import _horner
-
-        return _horner(t, coefficients)
+        return horner_last_axis(t, coefficients)

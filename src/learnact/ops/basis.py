@@ -5,6 +5,7 @@ from __future__ import annotations
 from keras import ops
 
 from learnact._checks import check_choice, check_int
+from learnact.ops.horner import power_chain
 
 BASES = ("monomial", "chebyshev")
 
@@ -33,6 +34,7 @@ def basis_functions(x, order: int, basis: str = "monomial"):
         ValueError: an unknown basis or an order below 1.
 
     Example:
+        >>> import numpy as np
         >>> ops.convert_to_numpy(basis_functions(np.array([[2.0]]), 3, "chebyshev"))
         array([[ 2.,  7., 26.]], dtype=float32)
     """
@@ -65,15 +67,12 @@ def basis_terms(x, order: int, basis: str = "monomial") -> list:
     """
     check_choice("basis", basis, BASES)
     order = check_int("order", order, minimum=1)
-    terms = [x]
     if basis == "monomial":
-        for _ in range(order - 1):
-            terms.append(terms[-1] * x)
-    else:
-        previous = 1
-        for _ in range(order - 1):
-            previous, current = terms[-1], 2 * x * terms[-1] - previous
-            terms.append(current if not _is_symbolic(current) else current.expand())
+        return power_chain(x, x, order - 1)
+    terms, previous = [x], 1
+    for _ in range(order - 1):  # Chebyshev, first kind
+        previous, current = terms[-1], 2 * x * terms[-1] - previous
+        terms.append(current if not _is_symbolic(current) else current.expand())
     return terms
 
 

@@ -1,8 +1,8 @@
 """Backend-agnostic helpers of the polynomial paths.
 
-Horner's rule written with ``*`` and ``+`` only, so one copy serves every
-backend, and the broadcast-axes computation shared by the fast paths'
-backward passes.
+Horner's rule and the chain of powers, written with ``*`` and ``+`` only, so
+that one copy serves NumPy, every Keras backend and sympy; and the
+broadcast-axes computation shared by the fast paths' backward passes.
 """
 
 from __future__ import annotations
@@ -48,6 +48,44 @@ def horner(t, rows):
         # A constant still takes the shape of t; 0 * t is 0 for every finite t.
         y = y + 0 * t
     return y
+
+
+def horner_last_axis(t, coefficients):
+    """Horner's rule for coefficients stored with the order axis last, ``c[..., p]``.
+
+    The plain form every fast path of :func:`learnact.ops.polyval` must match
+    (values and gradients), left to the backend's autodiff.
+
+    Example:
+        >>> import numpy as np
+        >>> horner_last_axis(np.array([2.0]), np.array([1.0, 0.0, 3.0]))
+        array([13.])
+    """
+    return horner(t, [coefficients[..., p] for p in range(coefficients.shape[-1])])
+
+
+def power_chain(first, t, order: int) -> list:
+    """Return ``[first, first t, first t^2, ..., first t^order]`` by repeated products.
+
+    Products only (no ``pow``): exact for negative ``t`` and integer orders,
+    and the same code serves arrays, tensors and sympy expressions.
+
+    Args:
+        first: the first term (``1``, ``t`` itself, or a cotangent to weight by).
+        t: the base.
+        order: number of multiplications (>= 0).
+
+    Returns:
+        A list of ``order + 1`` terms.
+
+    Example:
+        >>> power_chain(1.0, -2.0, 3)
+        [1.0, -2.0, 4.0, -8.0]
+    """
+    terms = [first]
+    for _ in range(order):
+        terms.append(terms[-1] * t)
+    return terms
 
 
 def broadcast_axes(from_shape, to_shape):

@@ -12,7 +12,7 @@ from keras import ops
 
 from learnact._checks import check_real
 from learnact.errors import UserInputError
-from learnact.ops.horner import horner
+from learnact.ops.horner import horner_last_axis, power_chain
 
 
 def _as_float(x):
@@ -91,16 +91,7 @@ def polyval(x, coefficients, center=0.0):
         from learnact.ops import _polyval_torch
 
         return _polyval_torch.polyval(t, coefficients)
-    return _horner(t, coefficients)
-
-
-def _horner(t, coefficients):
-    """Plain Horner's rule on ``keras.ops``, differentiated by the backend's autodiff.
-
-    The reference the fast paths must match (values and gradients), and the
-    path of backends without one (TensorFlow, NumPy).
-    """
-    return horner(t, [coefficients[..., p] for p in range(coefficients.shape[-1])])
+    return horner_last_axis(t, coefficients)
 
 
 def polynomial_terms(x, coefficients, center=0.0):
@@ -153,7 +144,4 @@ def powers(t, order: int):
         >>> ops.convert_to_numpy(powers(np.array([-2.0]), 3))
         array([[ 1., -2.,  4., -8.]], dtype=float32)
     """
-    terms = [ops.ones_like(t)]
-    for _ in range(order):
-        terms.append(terms[-1] * t)
-    return ops.stack(terms, axis=-1)
+    return ops.stack(power_chain(ops.ones_like(t), t, order), axis=-1)

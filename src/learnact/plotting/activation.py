@@ -10,21 +10,6 @@ from learnact._checks import check_int, check_interval
 from learnact.errors import UserInputError
 
 
-def learnact_layers(model) -> list:
-    """Return the learnact layers of ``model`` (nested models included), in order.
-
-    A layer counts as learnact's if its class is defined in the ``learnact``
-    package (every such layer is registered under the ``learnact>`` package).
-    """
-    found = []
-    for layer in getattr(model, "layers", []):
-        if type(layer).__module__.startswith("learnact."):
-            found.append(layer)
-        elif hasattr(layer, "layers"):
-            found.extend(learnact_layers(layer))
-    return found
-
-
 def _is_plottable(layer) -> bool:
     from learnact.layers import ElementwiseLayer, PolynomialDense
 
@@ -139,10 +124,8 @@ def polynomial_dense_curves(layer, x, features=4):
     from learnact.layers.bounds import apply_bound
     from learnact.ops import basis_functions
 
-    kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel))
-    order = layer.order
-    inputs = kernel.shape[0] // order
-    weights = kernel.reshape(order, inputs, layer.units)  # degree-major rows
+    weights = layer.kernel_by_degree()
+    order, inputs = weights.shape[:2]
     if isinstance(features, (int, np.integer)) and not isinstance(features, bool):
         count = check_int("features", int(features), minimum=1)
         picked = list(strongest_connections(weights, count))
@@ -208,6 +191,8 @@ def plot_activation(
     lo, hi = check_interval("x_range", x_range)
     num = check_int("num", num, minimum=2)
     if hasattr(layer_or_model, "layers"):
+        from learnact.layers import learnact_layers
+
         layers = [layer for layer in learnact_layers(layer_or_model) if _is_plottable(layer)]
         if not layers:
             raise UserInputError(

@@ -21,7 +21,7 @@ import statistics
 from learnact._checks import check_choice, check_int, check_real
 from learnact.datasets import DATASETS, dataset_info, load_dataset
 from learnact.datasets.loaders import check_test_size
-from learnact.layers.taylor import MAX_ORDER
+from learnact.layers.limits import check_order
 from learnact.training.callbacks import (
     AtomicBackupAndRestore,
     EpochTimer,
@@ -115,7 +115,7 @@ class RunConfig:
         elif expansion is None:
             order = None
         else:
-            order = check_int("order", order, minimum=1, maximum=MAX_ORDER)
+            order = check_order(order)
         check_choice("dataset", self.dataset, DATASETS)
         check_int("epochs", self.epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
