@@ -34,136 +34,34 @@ from __future__ import annotations
 
 import math
 
-import keras
-import numpy as np
 from keras import ops
 
+from learnact.ops._complex_real import (
+    arg,
+    cdiv,
+    cmul,
+    complex_horner,
+    complex_inverse,
+    log_abs,
+    scaled,
+)
+from learnact.ops._safe_math import (
+    clamp,
+    inverse,
+    max_abs,
+    prepare,
+    product,
+    select_abs,
+    split_cap,
+    value_of,
+)
 from learnact.ops.horner import horner
-
-# ---------------------------------------------------------------------------
-# Constants per computation dtype.
-# ---------------------------------------------------------------------------
-
-
-class _Limits:
-    """Thresholds for one computation dtype (float32 or float64)."""
-
-    def __init__(self, dtype: str):
-        info = np.finfo(dtype)
-        self.dtype = dtype
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        # Series radius: the 9-term series of h and the 7-term series of m are
-        # exact to well below eps inside it, while outside it autodiff of the
-        # closed forms loses only about eps / radius.
-        self.series = 0.5 if dtype == "float32" else 0.05
-        # Above this alpha * x, exp(alpha x) / alpha is evaluated in log space.
-        self.exp_switch = math.log(self.max) / 2
-        # Log of the value at which the exponential branch saturates (max / e^2)
-        # so that later additions of x / z and alpha cannot overflow.
-        self.log_cap = math.log(self.max) - 2.0
-        # Caps on intermediate products: they keep inf out of the computation
-        # (inf - inf would be NaN) while every product of a capped value with
-        # the bounded factors used below stays finite.
-        self.cap = self.max / 64.0
-        # Below this size a complex number is treated as exactly zero when it
-        # is rescaled: its square would underflow.
-        self.tiny = 2.0**-60 if dtype == "float32" else 2.0**-500
-
-
-_LIMITS = {"float32": _Limits("float32"), "float64": _Limits("float64")}
 
 # h(z) = expm1(z) / z = sum_k z^k / (k + 1)!  (lowest order first).
 _EXPREL_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(9))
 # m(w) = -log1p(-w) / w = 2 / (2 - w) * sum_k y^(2k) / (2k + 1), y = w / (2 - w)
 # (the atanh series, which converges much faster than sum_k w^k / (k + 1)).
 _ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(7))
-
-
-def _prepare(*tensors):
-    """Convert to tensors of a common float dtype; return them, the output and work dtypes."""
-    tensors = [ops.convert_to_tensor(t) for t in tensors]
-    dtypes = [keras.backend.standardize_dtype(t.dtype) for t in tensors]
-    # keras.backend.result_type maps float64 to float32 on every backend but
-    # TensorFlow (to mirror JAX without x64), which would silently demote a
-    # float64 tensor on PyTorch; float64 inputs keep float64 here. (On JAX
-    # without x64 enabled, convert_to_tensor has already made them float32.)
-    if "float64" in dtypes:
-        dtype = "float64"
-    else:
-        dtype = keras.backend.result_type(*dtypes)
-        if "float" not in dtype:
-            dtype = keras.config.floatx()
-    work = "float64" if dtype == "float64" else "float32"
-    return [ops.cast(t, work) for t in tensors], dtype, _LIMITS[work]
-
-
-def _clamp(t, lo, hi):
-    # Selects rather than ops.clip/minimum, whose gradients multiply the incoming
-    # gradient by a 0/1 mask: an infinite gradient there would become NaN.
-    t = ops.where(t < lo, lo, t)
-    return ops.where(t > hi, hi, t)
-
-
-def _abs(t):
-    # Select-based for the same reason: the gradient of abs multiplies by sign(0) = 0.
-    return ops.where(t < 0, -t, t)
-
-
-def _max_abs(a, b):
-    """``max(|a|, |b|)``, select-based."""
-    abs_a, abs_b = _abs(a), _abs(b)
-    return ops.where(abs_a >= abs_b, abs_a, abs_b)
-
-
-def _inverse(a):
-    """``1 / a`` (``a != 0``) whose gradient ``-g / a**2`` is formed as ``(-g / a) / a``.
-
-    Autodiff of ``1 / a`` multiplies ``g`` by ``a**-2``, which is inf for
-    ``|a| < 1e-19`` in float32: a zero ``g`` then gives NaN. Here the value is
-    the tangent line of ``1 / a`` at ``c = a`` (held constant), ``(2 - a / c) / c``:
-    the same value, the exact derivative, and only divisions by ``c``.
-    """
-    c = ops.stop_gradient(a)
-    return (2.0 - a / c) / c
-
-
-def _split_cap(s, lim):
-    """``(s_cap, s_out)``: ``s`` clamped to +-cap, and a zero carrying the gradient of the rest.
-
-    ``f = s m(w)`` sends the cotangent ``g s`` into ``m``, whose own backward pass
-    may double it: for ``|s|`` near the dtype's maximum (``|x + alpha| > cap``
-    needs a tiny alpha) that overflows, and overflows of opposite sign give NaN.
-    Differentiated as ``s_cap m(w) + m(w) s_out`` (``m`` held constant in the
-    second term), the gradient along ``x`` stays exact through ``m`` and the
-    cotangent into ``m`` is at most ``g cap``; only ``s m'(w)``, the part of
-    ``df/dalpha`` that overflows there anyway, is taken at ``s_cap``.
-    """
-    s_cap = _clamp(s, -lim.cap, lim.cap)
-    rest = s - s_cap
-    return s_cap, rest - ops.stop_gradient(rest)
-
-
-def _value_of(value, smooth):
-    """``value``, differentiated as ``smooth`` (both finite, equal up to rounding)."""
-    return smooth + ops.stop_gradient(value - smooth)
-
-
-def _product(a, b):
-    """``a * b`` whose gradient through an exactly-zero factor is exactly zero.
-
-    Autodiff sends ``g * b`` to ``a``; with ``g`` overflowed to inf (a true
-    derivative beyond the dtype's range) and ``b == 0`` that is NaN. Since
-    ``d(a b)/da = b = 0`` exactly there, ``a`` is held constant in that case
-    (and ``b`` when ``a == 0``); the other factor's gradient is unchanged.
-    """
-    a_const, b_const = ops.stop_gradient(a), ops.stop_gradient(b)
-    a_zero, b_zero = a == 0, b == 0
-    return ops.where(
-        a_zero,
-        ops.where(b_zero, a_const * b_const, a * b_const),
-        ops.where(b_zero, a_const * b, a * b),
-    )
 
 
 def _exprel(z, lim):
@@ -238,14 +136,14 @@ def soft_exponential(x, alpha):
         >>> np.allclose(np.asarray(y), np.log([1.0, 2.0]))
         True
     """
-    (x, alpha), dtype, lim = _prepare(x, alpha)
+    (x, alpha), dtype, lim = prepare(x, alpha)
     x, alpha = x + ops.zeros_like(alpha), alpha + ops.zeros_like(x)  # broadcast once
     positive = alpha >= 0
 
     # Exponential branch, alpha >= 0; other elements see the benign point (0, 0).
     a_e = ops.where(positive, alpha, 0.0)
     x_e = ops.where(positive, x, 0.0)
-    z = _clamp(_product(a_e, x_e), -lim.cap, lim.cap)
+    z = clamp(product(a_e, x_e), -lim.cap, lim.cap)
     large = z > lim.exp_switch
     # alpha x very negative: exp(alpha x) is below eps, f = -1/alpha + alpha to
     # the last bit. Here alpha >= exp_switch / |x| >= exp_switch / max, so 1/alpha
@@ -259,28 +157,28 @@ def soft_exponential(x, alpha):
     z_big = ops.where(large, z, 1.0)
     x_big = ops.where(large, x_e, 1.0)
     a_big = ops.where(large, a_e, 0.0)
-    log_term = _clamp(z_big + ops.log(x_big) - ops.log(z_big), -lim.max, lim.log_cap)
+    log_term = clamp(z_big + ops.log(x_big) - ops.log(z_big), -lim.max, lim.log_cap)
     f_big = ops.exp(log_term) - x_big / z_big + a_big
     a_tail = ops.where(tail, a_e, 1.0)
-    f_tail = a_tail - _inverse(a_tail)
+    f_tail = a_tail - inverse(a_tail)
     f_exp = ops.where(large, f_big, ops.where(tail, f_tail, f_mid))
 
     # Logarithmic branch, alpha < 0; other elements see (x, alpha) = (1, -1): w = 0.
     a_l = ops.where(positive, -1.0, alpha)
     x_l = ops.where(positive, 1.0, x)
-    s = _clamp(x_l + a_l, -lim.max, lim.max)  # -inf only where w is beyond the pole anyway
-    w = _product(a_l, s)  # may overflow to +-inf; then only compared
+    s = clamp(x_l + a_l, -lim.max, lim.max)  # -inf only where w is beyond the pole anyway
+    w = product(a_l, s)  # may overflow to +-inf; then only compared
     far = w < -1.0 / lim.eps
     beyond = w > 1.0 - lim.eps
     # Moderate w in [-1/eps, 1 - eps]: (x + alpha) m(w). Beyond the pole w is
     # clamped to 1 - eps (linear continuation), with x + alpha capped so that the
     # product stays finite.
-    s_mid = ops.where(far, 0.0, ops.where(beyond, _clamp(s, -lim.cap, lim.cap), s))
+    s_mid = ops.where(far, 0.0, ops.where(beyond, clamp(s, -lim.cap, lim.cap), s))
     w_mid = ops.where(far, 0.0, ops.where(beyond, 1.0 - lim.eps, w))
     m_mid = _log_ratio(w_mid, lim)
-    s_cap, s_out = _split_cap(s_mid, lim)
-    f_mid_log = _value_of(
-        _clamp(s_mid * m_mid, -lim.max, lim.max),
+    s_cap, s_out = split_cap(s_mid, lim)
+    f_mid_log = value_of(
+        clamp(s_mid * m_mid, -lim.max, lim.max),
         s_cap * m_mid + ops.stop_gradient(m_mid) * s_out,
     )
     # w < -1/eps (so x + alpha > 0): f = ln(1 - w) / -alpha = ln(-w) / -alpha to
@@ -295,10 +193,10 @@ def soft_exponential(x, alpha):
     finite_w = far & (w > -lim.cap)
     log_a, log_s = ops.log(-a_far), ops.log(s_far)
     log_w = ops.where(finite_w, ops.log(-ops.where(finite_w, w, -1.0)), log_a + log_s)
-    f_far = _value_of(log_w / -a_far, (log_a + log_s) * ops.exp(-log_a))
+    f_far = value_of(log_w / -a_far, (log_a + log_s) * ops.exp(-log_a))
     f_log = ops.where(far, f_far, f_mid_log)
 
-    f = _clamp(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
+    f = clamp(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
     return ops.cast(f, dtype)
 
 
@@ -307,80 +205,12 @@ def soft_exponential(x, alpha):
 # ---------------------------------------------------------------------------
 
 
-def _cmul(ar, ai, br, bi):
-    return ar * br - ai * bi, ar * bi + ai * br
-
-
-def _cdiv(ar, ai, br, bi):
-    """``(ar + i ai) / (br + i bi)`` by Smith's method (no overflow of ``|b|**2``); b != 0."""
-    real_major = _abs(br) >= _abs(bi)
-    # Each case divides by its larger component; the case not taken sees b = 1
-    # (or i), so that neither its value nor its gradient can overflow.
-    br1 = ops.where(real_major, br, 1.0)
-    bi1 = ops.where(real_major, bi, 0.0)
-    br2 = ops.where(real_major, 0.0, br)
-    bi2 = ops.where(real_major, 1.0, bi)
-    r1 = bi1 / br1
-    d1 = br1 + bi1 * r1
-    r2 = br2 / bi2
-    d2 = bi2 + br2 * r2
-    real = ops.where(real_major, (ar + ai * r1) / d1, (ar * r2 + ai) / d2)
-    imag = ops.where(real_major, (ai - ar * r1) / d1, (ai * r2 - ar) / d2)
-    return real, imag
-
-
-def _log_abs(a, b):
-    """``ln|a + i b|`` without overflow of ``a**2 + b**2``; requires ``(a, b) != 0``."""
-    abs_a, abs_b = _abs(a), _abs(b)
-    a_major = abs_a >= abs_b
-    big = ops.where(a_major, abs_a, abs_b)
-    small = ops.where(a_major, abs_b, abs_a)
-    ratio = small / big
-    return ops.log(big) + 0.5 * ops.log1p(ratio * ratio)
-
-
-def _arg(a, b):
-    """``atan2(b, a)`` (signed zeros included) on inputs scaled to max-norm 1; (a, b) != 0.
-
-    Built from ``arctan`` of the smaller over the larger component, so that
-    gradients cannot overflow; ``keras.ops.arctan2`` computes in float32 on
-    PyTorch even for float64 inputs.
-    """
-    size = _max_abs(a, b)
-    a, b = a / size, b / size
-    a_major = _abs(a) >= _abs(b)
-    a_den = ops.where(a_major, a, 1.0)
-    b_num = ops.where(a_major, b, 0.0)
-    b_den = ops.where(a_major, 1.0, b)
-    a_num = ops.where(a_major, 0.0, a)
-    # The sign of b, -0 included (1 / -0 = -inf); a mask only.
-    b_negative = ops.stop_gradient(ops.where(b == 0, 1.0 / ops.where(b == 0, b, 1.0), b)) < 0
-    pi = ops.zeros_like(a) + math.pi  # in the computation dtype
-    half_turn = ops.where(a_den < 0, ops.where(b_negative, -pi, pi), 0.0)
-    major = ops.arctan(b_num / a_den) + half_turn
-    minor = ops.where(b_den > 0, 0.5 * pi, -0.5 * pi) - ops.arctan(a_num / b_den)
-    return ops.where(a_major, major, minor)
-
-
-def _complex_horner(ur, ui, coeffs):
-    """Horner's rule in complex arithmetic at ``ur + i ui``, highest order first.
-
-    ``coeffs`` are real, lowest order first.
-    """
-    hr = ops.zeros_like(ur) + coeffs[-1]
-    hi = ops.zeros_like(ur)
-    for c in reversed(coeffs[:-1]):
-        hr, hi = _cmul(hr, hi, ur, ui)
-        hr = hr + c
-    return hr, hi
-
-
 def _complex_exprel(u, v, lim):
     """``h(Z) = expm1(Z) / Z`` for ``Z = u + i v`` (real and imaginary parts)."""
     small = u * u + v * v < lim.series**2
     us = ops.where(small, u, 0.0)
     vs = ops.where(small, v, 0.0)
-    hr, hi = _complex_horner(us, vs, _EXPREL_COEFFS)
+    hr, hi = complex_horner(us, vs, _EXPREL_COEFFS)
     ud = ops.where(small, 1.0, u)
     vd = ops.where(small, 0.0, v)
     # expm1(u + i v) = expm1(u) cos v + (cos v - 1) + i exp(u) sin v, with
@@ -388,7 +218,7 @@ def _complex_exprel(u, v, lim):
     half_sin = ops.sin(0.5 * vd)
     er = ops.expm1(ud) * ops.cos(vd) - 2.0 * half_sin * half_sin
     ei = ops.exp(ud) * ops.sin(vd)
-    dr, di = _cdiv(er, ei, ud, vd)
+    dr, di = cdiv(er, ei, ud, vd)
     return ops.where(small, hr, dr), ops.where(small, hi, di)
 
 
@@ -398,10 +228,10 @@ def _complex_log_ratio(wr, wi, lim):
     # Series: 2 / (2 - W) * sum_k y^(2k) / (2k + 1), y = W / (2 - W).
     ws_r = ops.where(small, wr, 0.0)
     ws_i = ops.where(small, wi, 0.0)
-    yr, yi = _cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
-    y2r, y2i = _cmul(yr, yi, yr, yi)
-    pr, pi = _complex_horner(y2r, y2i, _ATANH_COEFFS)
-    sr, si = _cdiv(2.0 * pr, 2.0 * pi, 2.0 - ws_r, -ws_i)
+    yr, yi = cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
+    y2r, y2i = cmul(yr, yi, yr, yi)
+    pr, pi = complex_horner(y2r, y2i, _ATANH_COEFFS)
+    sr, si = cdiv(2.0 * pr, 2.0 * pi, 2.0 - ws_r, -ws_i)
 
     # Closed form on |W| >= radius. Within eps of the pole W = 1, 1 - W is
     # scaled out to (max-norm) radius eps: its argument is kept, the modulus in
@@ -410,7 +240,7 @@ def _complex_log_ratio(wr, wi, lim):
     wd_i = ops.where(small, 0.0, wi)
     a = 1.0 - wd_r
     b = -wd_i
-    size = _max_abs(a, b)
+    size = max_abs(a, b)
     at_pole = size < lim.tiny
     near = size < lim.eps
     scale = lim.eps / ops.where(near & ~at_pole, size, 1.0)
@@ -419,28 +249,10 @@ def _complex_log_ratio(wr, wi, lim):
     # x + alpha) overflows, and overflowing paths of opposite sign give NaN.
     a = ops.where(near, ops.stop_gradient(ops.where(at_pole, lim.eps, a * scale)), a)
     b = ops.where(near, ops.stop_gradient(ops.where(at_pole, 0.0, b * scale)), b)
-    log_r = _log_abs(a, b)
-    log_i = _arg(a, b)
-    dr, di = _cdiv(-log_r, -log_i, wd_r, wd_i)
+    log_r = log_abs(a, b)
+    log_i = arg(a, b)
+    dr, di = cdiv(-log_r, -log_i, wd_r, wd_i)
     return ops.where(small, sr, dr), ops.where(small, si, di)
-
-
-def _scaled(a, b):
-    """``(a, b) / c`` and ``c = max(|a|, |b|) > 0``, with ``c`` held constant for gradients.
-
-    Gradients then pass through one division by ``c`` and never through
-    ``c**-2`` (inf for tiny ``c``, NaN when multiplied by a zero cotangent).
-    ``ln|a + i b| = ln c + ln|(a + i b) / c|`` holds for the gradient too.
-    """
-    c = ops.stop_gradient(_max_abs(a, b))
-    return a / c, b / c, c
-
-
-def _complex_inverse(p, q):
-    """``1 / (p + i q)``, ``(p, q) != 0``: ``1 / alpha^`` (of size about 1) divided by ``c``."""
-    ph, qh, c = _scaled(p, q)
-    r, i = _cdiv(ops.ones_like(ph), ops.zeros_like(ph), ph, qh)
-    return r / c, i / c
 
 
 def _complex_far_log(p, q, x, lim):
@@ -452,34 +264,34 @@ def _complex_far_log(p, q, x, lim):
     ``1/alpha**2``, of opposite sign) are added before the single division by
     alpha's scale that may overflow: never ``inf - inf``.
     """
-    ph, qh, ca = _scaled(p, q)
+    ph, qh, ca = scaled(p, q)
     # S = x + alpha. x + p overflows only where both are below -max/2; there S / k,
     # k = max(|x|, |p|), is used (divisions: XLA may refactor 0.5 x + 0.5 p into
     # 0.5 (x + p)).
     s_sum = x + p
-    overflow = _abs(s_sum) > lim.max
-    k = ops.stop_gradient(ops.where(overflow, _max_abs(x, p), 1.0))
+    overflow = select_abs(s_sum) > lim.max
+    k = ops.stop_gradient(ops.where(overflow, max_abs(x, p), 1.0))
     s_r = ops.where(overflow, x / k + p / k, s_sum)
-    sh_r, sh_i, cs = _scaled(s_r, q / k)
+    sh_r, sh_i, cs = scaled(s_r, q / k)
     log_cs = ops.log(cs) + ops.log(k)
-    wh_r, wh_i = _cmul(ph, qh, sh_r, sh_i)  # 1 <= |W^| <= 2
+    wh_r, wh_i = cmul(ph, qh, sh_r, sh_i)  # 1 <= |W^| <= 2
     # Im W = q (x + 2p): where the scaled product underflows to 0 although
     # Im W != 0, restore its sign, which selects the side of the branch cut.
     below = x < -2.0 * p
     lost = (wh_i == 0) & (qh != 0) & (x != -2.0 * p)
     wh_i = ops.where(lost, ops.where(ops.logical_xor(qh < 0, below), -lim.tiny, lim.tiny), wh_i)
     # Exact: Log(-W) = ln ca + ln k cs + ln|W^| + i arg(-W^), divided by alpha^ then ca.
-    arg_w = _arg(-wh_r, -wh_i)
-    exact_r, exact_i = _cdiv(-(ops.log(ca) + log_cs + _log_abs(wh_r, wh_i)), -arg_w, ph, qh)
+    arg_w = arg(-wh_r, -wh_i)
+    exact_r, exact_i = cdiv(-(ops.log(ca) + log_cs + log_abs(wh_r, wh_i)), -arg_w, ph, qh)
     exact_r, exact_i = exact_r / ca, exact_i / ca
     # Smooth: Log alpha + Log S (imaginary part moved by a constant onto arg(-W)).
-    lam_r, lam_i = ops.log(ca) + _log_abs(ph, qh), _arg(ph, qh)
-    l_r = lam_r + log_cs + _log_abs(sh_r, sh_i)
-    l_i = lam_i + _arg(sh_r, sh_i)
+    lam_r, lam_i = ops.log(ca) + log_abs(ph, qh), arg(ph, qh)
+    l_r = lam_r + log_cs + log_abs(sh_r, sh_i)
+    l_i = lam_i + arg(sh_r, sh_i)
     l_i = l_i + ops.stop_gradient(arg_w - l_i)
     inv_mod = ops.exp(-lam_r)
-    smooth_r, smooth_i = _cmul(-l_r, -l_i, inv_mod * ops.cos(lam_i), -inv_mod * ops.sin(lam_i))
-    return _value_of(exact_r, smooth_r), _value_of(exact_i, smooth_i)
+    smooth_r, smooth_i = cmul(-l_r, -l_i, inv_mod * ops.cos(lam_i), -inv_mod * ops.sin(lam_i))
+    return value_of(exact_r, smooth_r), value_of(exact_i, smooth_i)
 
 
 def complex_soft_exponential(x, alpha_real, alpha_imag):
@@ -526,7 +338,7 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
         >>> np.allclose(np.asarray(re), np.sin(2.0 * 0.5) / 2.0)
         True
     """
-    (x, p, q), dtype, lim = _prepare(x, alpha_real, alpha_imag)
+    (x, p, q), dtype, lim = prepare(x, alpha_real, alpha_imag)
     zeros = ops.zeros_like(x) + ops.zeros_like(p) + ops.zeros_like(q)
     x, p, q = x + zeros, p + zeros, q + zeros
     exp_branch = p >= 0
@@ -535,8 +347,8 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     p_e = ops.where(exp_branch, p, 0.0)
     q_e = ops.where(exp_branch, q, 0.0)
     x_e = ops.where(exp_branch, x, 0.0)
-    u = _clamp(_product(p_e, x_e), -lim.cap, lim.cap)
-    v = _clamp(_product(q_e, x_e), -lim.cap, lim.cap)
+    u = clamp(product(p_e, x_e), -lim.cap, lim.cap)
+    v = clamp(product(q_e, x_e), -lim.cap, lim.cap)
     large = u > lim.exp_switch
     # Re Z very negative: |exp(Z)| < eps, f = -1/alpha + alpha (as in the real case).
     tail = u < -lim.exp_switch
@@ -549,19 +361,19 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     u_b = ops.where(large, u, 1.0)
     v_b = ops.where(large, v, 0.0)
     x_b = ops.where(large, x_e, 1.0)
-    log_mod = u_b + ops.log(x_b) - _log_abs(u_b, v_b)
+    log_mod = u_b + ops.log(x_b) - log_abs(u_b, v_b)
     saturated = log_mod > lim.log_cap
     modulus = ops.exp(ops.where(saturated, lim.log_cap, log_mod))
-    phase = v_b - _arg(u_b, v_b)
+    phase = v_b - arg(u_b, v_b)
     # Once the modulus saturates, the phase must stop carrying gradient too:
     # modulus * d(phase) would overflow, and inf - inf is NaN.
     phase = ops.where(saturated, ops.stop_gradient(phase), phase)
-    inv_r, inv_i = _cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
+    inv_r, inv_i = cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
     big_r = modulus * ops.cos(phase) - inv_r + ops.where(large, p_e, 0.0)
     big_i = modulus * ops.sin(phase) - inv_i + ops.where(large, q_e, 0.0)
     p_t = ops.where(tail, p_e, 1.0)
     q_t = ops.where(tail, q_e, 0.0)
-    inv_t_r, inv_t_i = _complex_inverse(p_t, q_t)
+    inv_t_r, inv_t_i = complex_inverse(p_t, q_t)
     exp_r = ops.where(large, big_r, ops.where(tail, p_t - inv_t_r, mid_r))
     exp_i = ops.where(large, big_i, ops.where(tail, q_t - inv_t_i, mid_i))
 
@@ -570,10 +382,10 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     p_l = ops.where(exp_branch, -1.0, p)
     q_l = ops.where(exp_branch, 0.0, q)
     x_l = ops.where(exp_branch, 1.0, x)
-    s_r = _clamp(x_l + p_l, -lim.max, lim.max)
+    s_r = clamp(x_l + p_l, -lim.max, lim.max)
     s_i = q_l
     # |W| >= |alpha|_max |S|_max; beyond 1/eps, Log(1 - W) = Log(-W) to within eps.
-    far = _max_abs(p_l, q_l) * _max_abs(s_r, s_i) > 1.0 / lim.eps
+    far = max_abs(p_l, q_l) * max_abs(s_r, s_i) > 1.0 / lim.eps
 
     # Moderate |W|: every product below is at most 1/eps in size.
     p_m = ops.where(far, -1.0, p_l)
@@ -583,11 +395,11 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     w_r = p_m * s_mr - q_m * s_mi
     w_i = p_m * s_mi + q_m * s_mr
     mr, mi = _complex_log_ratio(w_r, w_i, lim)
-    exact_r, exact_i = _cmul(s_mr, s_mi, mr, mi)
-    s_cap, s_out = _split_cap(s_mr, lim)  # |s_mi| = |q| <= eps**-0.5 here
-    smooth_r, smooth_i = _cmul(s_cap, s_mi, mr, mi)
-    mod_r = _value_of(_clamp(exact_r, -lim.max, lim.max), smooth_r + ops.stop_gradient(mr) * s_out)
-    mod_i = _value_of(_clamp(exact_i, -lim.max, lim.max), smooth_i + ops.stop_gradient(mi) * s_out)
+    exact_r, exact_i = cmul(s_mr, s_mi, mr, mi)
+    s_cap, s_out = split_cap(s_mr, lim)  # |s_mi| = |q| <= eps**-0.5 here
+    smooth_r, smooth_i = cmul(s_cap, s_mi, mr, mi)
+    mod_r = value_of(clamp(exact_r, -lim.max, lim.max), smooth_r + ops.stop_gradient(mr) * s_out)
+    mod_i = value_of(clamp(exact_i, -lim.max, lim.max), smooth_i + ops.stop_gradient(mi) * s_out)
 
     # Far: f = -Log(-W) / alpha with W = alpha S scaled to alpha^ S^ (max-norms 1)
     # so that nothing overflows, as in the real function.
@@ -597,6 +409,6 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     log_r = ops.where(far, far_r, mod_r)
     log_i = ops.where(far, far_i, mod_i)
 
-    real = _clamp(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
-    imag = _clamp(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
+    real = clamp(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
+    imag = clamp(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
     return ops.cast(real, dtype), ops.cast(imag, dtype)
