@@ -6,6 +6,8 @@ Keras backend can still be chosen after it (``KERAS_BACKEND``; JAX when unset).
 Example:
     >>> import learnact
     >>> from learnact.layers import TaylorExpansion
+    >>> TaylorExpansion(order=3).order
+    3
 """
 
 import importlib

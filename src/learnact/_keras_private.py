@@ -85,7 +85,7 @@ def sublayers(layer) -> list:
         >>> import keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> [type(layer).__name__ for layer in sublayers(model)]
-        ['Sequential', 'Dense']
+        ['Sequential', 'InputLayer', 'Dense']
     """
     return list(layer._flatten_layers(include_self=True))
 

@@ -1,15 +1,17 @@
 """Benchmarks behind ``learnact bench``: suites, side-by-side timing, JSON reports.
 
-The suites live in the package (not only in the checkout's ``benchmarks/``
-scripts) so that ``learnact bench`` works from an installed copy; the
-scripts in ``benchmarks/`` are thin entry points to the same code.
+The suites live in the package, so that ``learnact bench`` (their one entry
+point) works from an installed copy, and :func:`run_suites` runs them from
+Python. A new suite is a module ``learnact.benchmarks.<name>`` with
+``run(quick) -> {"suite", "rows", "targets"}`` and its name in :data:`SUITES`.
 
-Suites (each ``run(quick) -> {"suite", "rows", "targets"}``):
+Suites:
 
 * ``series``: TaylorExpansion forward+backward vs ReLU, tanh, PReLU and the
-  accepted answer's formulation;
+  formulation of the accepted Stack Overflow answer on Maclaurin series in Keras;
 * ``polydense``: PolynomialDense vs Dense + ReLU;
-* ``numgrad``: batched ``numerical_gradient`` vs the book's loop, with errors;
+* ``numgrad``: batched ``numerical_gradient`` vs the loop of "Deep Learning
+  from Scratch" (section 4.3.3), with errors;
 * ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN.
 
 Example:

@@ -1,6 +1,6 @@
 """CNN suite: seconds per training epoch of ``expandable_cnn`` vs ``baseline_cnn``.
 
-Both models are the seed question's CNN on the default dataset (``digits``,
+Both models are the CNN of :mod:`learnact.models.cnn` on the default dataset (``digits``,
 8x8x1, 10 classes), compiled alike (Adam, sparse categorical cross-entropy)
 and trained with ``model.fit(..., epochs=1)``; the first epoch (tracing and
 compilation) is not timed. Epochs of the candidates are interleaved.

@@ -1,4 +1,4 @@
-"""numerical_gradient suite: the batched implementation vs the book's loop.
+"""numerical_gradient suite: the batched implementation vs the loop of a textbook.
 
 The book (*Deep Learning from Scratch*, 4.3.3, ``gradient_2d.py``) perturbs
 one coordinate of one point at a time, in place, and calls the function once

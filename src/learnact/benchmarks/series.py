@@ -1,4 +1,4 @@
-"""Series layer suite: TaylorExpansion forward+backward against fixed activations and the seed.
+"""Series layer suite: TaylorExpansion forward+backward against fixed activations and others.
 
 Candidates, per input size:
 
@@ -10,7 +10,8 @@ Candidates, per input size:
 * ``taylor{n}``: :class:`~learnact.layers.TaylorExpansion` of order ``n``;
 * ``taylor{n}_autodiff``: the same layer with the plain Horner chain left to
   the backend's autodiff (the fast path's own baseline);
-* ``answer{n}``: the accepted answer's ``taylor_expansion_network``
+* ``answer{n}``: the ``taylor_expansion_network`` of the accepted Stack
+  Overflow answer on Maclaurin series in Keras
   (tile, pow, LocallyConnected2D, cumsum, LocallyConnected2D, sum) rewritten
   in ``keras.ops`` (:class:`AcceptedAnswerTaylor`).
 
@@ -33,7 +34,7 @@ QUICK_SIZES = {"64x128": (64, 128)}
 
 
 class AcceptedAnswerTaylor(keras.layers.Layer):
-    """The accepted answer's ``taylor_expansion_network``, op for op, in ``keras.ops``.
+    """The accepted Stack Overflow answer's ``taylor_expansion_network``, op for op.
 
     Formula (per feature ``i``, ``K = max_pow + 1``):
         x_p[i, p] = pow(tile(x[i], K), p)          (tile + pow)

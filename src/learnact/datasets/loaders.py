@@ -2,7 +2,8 @@
 
 Every loader returns ``(x_train, y_train), (x_test, y_test)`` with images as
 ``float32`` arrays of shape ``(N, H, W, C)`` scaled to [0, 1] by true division
-(the seed's ``train_data //= 255`` zeroes every image; here it cannot happen),
+(the ``train_data //= 255`` of the Stack Overflow question on Maclaurin series
+in Keras zeroes every image; here it cannot happen),
 and labels as ``int32`` vectors of shape ``(N,)``.
 """
 

@@ -2,7 +2,8 @@
 
 * :func:`numerical_gradient`, :func:`jacobian`, :func:`hessian`,
   :func:`tangent_line`: finite differences (and the complex step) of NumPy
-  functions, with the book's convention ``x`` = ``(D,)`` one point or
+  functions, with the convention of "Deep Learning from Scratch" (section
+  4.3.3): ``x`` = ``(D,)`` one point or
   ``(N, D)`` N points;
 * :func:`maclaurin_coefficients`: Taylor coefficients at 0 by a Cauchy
   integral evaluated with an FFT;

@@ -69,7 +69,7 @@ def central(plus, minus, h):
     """``(f(x + h) - f(x - h)) / (2 h)``: error ``O(h**2)``.
 
     Example:
-        >>> central(np.float64(9.0), np.float64(1.0), 2.0)   # f = x**2 at x = 1, h = 2
+        >>> central(9.0, 1.0, 2.0)   # f = x**2 at x = 1, h = 2
         2.0
     """
     return (plus - minus) / (2 * h)

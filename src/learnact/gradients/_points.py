@@ -19,7 +19,7 @@ CONVENTIONS = (
     "learnact reads x of shape (D,) as one point and (N, D) as N points (rows are points); "
     "f must map one point (D,) to {one}, or a batch (M, D) to {many}. "
     "Coordinate arrays X0, X1 are stacked with np.stack([X0, X1], axis=1), "
-    "not np.array([X0, X1]) (that is the (2, N) layout of the book's bug)"
+    "not np.array([X0, X1]) (that gives the (2, N) layout of coordinate arrays as rows)"
 )
 
 
@@ -65,7 +65,9 @@ def as_points(x, name: str = "x"):
         points = points[None, :]
     n, d = points.shape
     if not single and n <= 3 and d >= 10:
-        # The seed's bug: np.array([X, Y]) passes 2 "points" in hundreds of dimensions.
+        # np.array([X, Y]) (coordinate arrays as rows) passes 2 "points" in hundreds of
+        # dimensions: the classic mistake with the gradient code of "Deep Learning from
+        # Scratch" (section 4.3.3).
         warnings.warn(
             f"`{name}` has shape {points.shape}: read as {n} point(s) in {d} dimensions "
             "(rows are points). If its rows are coordinate arrays (x0 values, x1 values), "
@@ -110,8 +112,8 @@ class FunctionCaller:
 
     Example:
         >>> caller = FunctionCaller(lambda p: p[0] * p[1], "scalar")  # one point at a time
-        >>> caller(np.array([[1.0, 2.0], [3.0, 4.0]])), caller.mode
-        (array([ 2., 12.]), 'point')
+        >>> caller(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])), caller.mode
+        (array([ 2., 12., 30.]), 'point')
     """
 
     def __init__(self, f, kind: str, numbers: bool = False):

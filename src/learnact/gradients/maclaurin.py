@@ -93,8 +93,8 @@ def maclaurin_coefficients(f, order, *, radius=None, n=None):
             or non-finite on every candidate circle.
 
     Example:
-        >>> maclaurin_coefficients(np.exp, 4).round(12)
-        array([1.        , 1.        , 0.5       , 0.166666666667, 0.041666666667])
+        >>> maclaurin_coefficients(np.exp, 4).round(12).tolist()
+        [1.0, 1.0, 0.5, 0.166666666667, 0.041666666667]
     """
     order = check_int("order", order, minimum=0, maximum=4096)
     if n is None:

@@ -1,6 +1,7 @@
 """Numerical derivatives of NumPy-style functions: gradient, Jacobian, Hessian, tangent line.
 
-Conventions (the book's, made strict): ``x`` of shape ``(D,)`` is one point,
+Conventions (those of "Deep Learning from Scratch", section 4.3.3, made
+strict): ``x`` of shape ``(D,)`` is one point,
 ``(N, D)`` is N points; results keep that leading shape. ``f`` written for a
 batch (``(M, D) -> (M,)``) is called once on every perturbed point at once
 (in a few chunks when that stack would exceed ~2**22 numbers); ``f`` written
@@ -22,7 +23,7 @@ richardson    central at h, h/2, h/4, h/8, extrapolated       eps**(1/5)*8*s   O
 ``eps`` is the machine epsilon of ``x``'s dtype (float64 for integer input) and
 ``s = max(1, |x_i|)``, so the default step adapts to both precision and scale.
 An explicit ``step`` (a number, or one per coordinate) is used as given, which
-is why ``step=1e-4`` reproduces the book's ``numerical_gradient`` bit for bit.
+is why ``step=1e-4`` reproduces that book's ``numerical_gradient`` bit for bit.
 
 ``f`` returning NaN or inf at a perturbed point raises ``ValueError`` naming
 that point (never a silently NaN gradient).
@@ -107,7 +108,7 @@ def _stencil_values(caller, columns, h, offsets, complex_step=False):
     d, n = columns.shape
     s = len(offsets)
     dtype = np.result_type(columns.dtype, np.complex64) if complex_step else columns.dtype
-    # c*h formed first, then added to x: for c = +-1 exactly the book's x +- h.
+    # c*h formed first, then added to x: for c = +-1 exactly the x +- h of the book's loop.
     shifts = np.asarray(offsets, dtype=np.float64)[:, None, None] * h  # (s, D, N or 1)
     if complex_step:
         shifts = 1j * shifts
@@ -332,7 +333,8 @@ def hessian(f, x, *, step=None):
 def tangent_line(f, x0, *, method="central", step=None):
     """The tangent of ``f`` at ``x0``: ``t -> f(x0) + f'(x0) * (t - x0)``.
 
-    As in the book (``gradient_1d.py``) for a function of one variable; for a
+    As in "Deep Learning from Scratch" (``gradient_1d.py``) for a function of one
+    variable; for a
     point ``x0`` of shape ``(D,)`` it is the tangent plane
     ``t -> f(x0) + grad f(x0) . (t - x0)`` with ``t`` of shape ``(D,)`` or
     ``(M, D)``.

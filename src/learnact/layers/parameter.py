@@ -27,7 +27,8 @@ class Parameter:
         regularizer: Keras regularizer or None, e.g. ``"l2"``.
         constraint: Keras constraint or None, e.g. ``"non_neg"``.
         trainable: False makes the parameter a fixed, saved constant (the
-            seed answer's "Lambda layer" case, without a ``Lambda``).
+            "Lambda layer" case of the Stack Overflow answer on custom
+            activations in Keras, without a ``Lambda``).
         shape: extra trailing dimensions of the weight, e.g. ``(order + 1,)``.
 
     Raises:
@@ -35,7 +36,9 @@ class Parameter:
             not a tuple of positive integers.
 
     Example:
-        >>> beta = Parameter(initializer="ones", regularizer="l2")
+        >>> beta = Parameter(initializer="ones", regularizer="l2", shape=(3,))
+        >>> beta
+        Parameter(initializer=Ones, trainable=True, shape=(3,))
     """
 
     def __init__(

@@ -1,6 +1,8 @@
 """``parametric_activation``: a serializable Keras layer class from any formula.
 
-The seed question asks for the skeleton of an activation that has parameters,
+The Stack Overflow question "How do I implement a complicated activation in
+Keras?" (the soft exponential of Godfrey & Gashler, 2015) asks for the
+skeleton of an activation that has parameters,
 regularizes them, and may return several results (real and imaginary parts).
 This factory is that skeleton: write ``fn(x, **params)`` with ``keras.ops``,
 describe each parameter with a :class:`~learnact.layers.Parameter`, and get a
@@ -206,6 +208,9 @@ def parametric_activation(fn, params=None, outputs=1, name=None):
         ...     params={"a": Parameter("ones", regularizer="l2"), "b": Parameter("ones")},
         ... )
         >>> layer = ScaledTanh(shared_axes=[1], b_initializer="zeros")
+        >>> y = layer(ops.ones((2, 3)))
+        >>> [(w.name, tuple(w.shape)) for w in layer.weights], tuple(y.shape)
+        ([('a', (1,)), ('b', (1,))], (2, 3))
     """
     if not callable(fn):
         raise TypeError(f"`fn` must be callable, e.g. a function of x; received fn={fn!r}")

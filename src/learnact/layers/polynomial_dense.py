@@ -18,7 +18,8 @@ from learnact.ops.basis import BASES, basis_functions
 class PolynomialDense(keras.layers.Layer):
     """Dense layer over a polynomial basis of its input: ``sum_p B_p(x) @ W_p + b``.
 
-    The seed question's own attempt, ``Dense(x) + sum_i Dense(x**i)``, done as
+    The form tried in the Stack Overflow question on Maclaurin series in
+    Keras, ``Dense(x) + sum_i Dense(x**i)``, done as
     one matmul: the basis terms are stacked on the feature axis and multiplied
     by one kernel of shape ``(order * features, units)``. ``order=1`` with the
     monomial basis is exactly ``keras.layers.Dense``.

@@ -22,7 +22,8 @@ def widen(x):
         ``x`` in float32 (half-precision input) or in its own dtype.
 
     Example:
-        >>> widen(keras.ops.ones((2,), dtype="float16")).dtype   # float32
+        >>> keras.backend.standardize_dtype(widen(keras.ops.ones((2,), dtype="float16")).dtype)
+        'float32'
     """
     if keras.backend.standardize_dtype(x.dtype) in HALF_DTYPES:
         return ops.cast(x, "float32")

@@ -50,6 +50,8 @@ class SoftExponential(ElementwiseLayer):
         ...     keras.layers.Dense(8),
         ...     SoftExponential(alpha_regularizer="l2"),
         ... ])
+        >>> model.layers[-1].alpha.shape   # one alpha per unit, as PReLU
+        (8,)
     """
 
     def __init__(

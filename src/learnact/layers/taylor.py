@@ -32,13 +32,15 @@ class TaylorExpansion(ElementwiseLayer):
 
     Each element of ``input_shape[1:]`` has its own coefficients (PReLU's
     convention; ``shared_axes=[1, 2]`` gives one series per channel of an
-    image). This is the "expandable CNN" node of the seed question: one node
+    image). This is the "expandable CNN" node of the Stack Overflow question on
+    Maclaurin series in Keras: one node
     decomposed into ``order + 1`` weighted powers of itself.
 
     Formula:
         direct:      y = sum_{p=0..n} c_p t^p,   t = x - center
         cumulative:  s_q = sum_{p<=q} alpha_p t^p,  y = sum_q w_q s_q
-                     (the accepted answer's two LocallyConnected weights), which
+                     (the two LocallyConnected2D weights of the accepted
+                     Stack Overflow answer), which
                      is folded at call time into c_p = alpha_p sum_{q>=p} w_q
         terms:       y[..., p] = c_p t^p  (``merge="terms"``, no sum)
 
@@ -79,7 +81,9 @@ class TaylorExpansion(ElementwiseLayer):
 
     Example:
         >>> layer = TaylorExpansion(order=5, coefficients_initializer=Maclaurin("sin"))
-        >>> y = layer(np.array([[0.5, -1.0]]))   # ~ sin(x) to 5th order
+        >>> y = layer(np.array([[0.5, -1.0]]))   # x - x^3/6 + x^5/120 ~ sin(x)
+        >>> np.round(keras.ops.convert_to_numpy(y), 4)
+        array([[ 0.4794, -0.8417]], dtype=float32)
     """
 
     def __init__(

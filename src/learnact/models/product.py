@@ -35,7 +35,8 @@ def product_network(activation: str = "soft_exponential") -> keras.Model:
 
     Example:
         >>> model = product_network()
-        >>> model.compile("adam", "mse")
+        >>> model.input_shape, model.output_shape
+        ((None, 2), (None, 1))
     """
     if activation == "soft_exponential":
         first = SoftExponential(alpha_initializer=keras.initializers.Constant(-0.3))

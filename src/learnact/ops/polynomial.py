@@ -116,6 +116,7 @@ def polynomial_terms(x, coefficients, center=0.0):
         ValueError: as :func:`polyval`.
 
     Example:
+        >>> import numpy as np
         >>> ops.convert_to_numpy(polynomial_terms(np.array([2.0]), np.array([1.0, 0.0, 3.0])))
         array([[ 1.,  0., 12.]], dtype=float32)
     """
@@ -141,6 +142,7 @@ def powers(t, order: int):
         Tensor of shape ``t.shape + (order + 1,)``.
 
     Example:
+        >>> import numpy as np
         >>> ops.convert_to_numpy(powers(np.array([-2.0]), 3))
         array([[ 1., -2.,  4., -8.]], dtype=float32)
     """
