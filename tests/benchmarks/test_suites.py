@@ -1,28 +1,18 @@
-"""Smoke test of ``learnact bench``: a tiny run writes valid JSON with ratios (no timing checks)."""
+"""run_suites / format_report: a quick run gives valid reports with ratios (no timing checks)."""
 
 import json
 
 import pytest
 
-from learnact.cli.main import main
+from learnact.benchmarks import format_report, run_suites
+from learnact.errors import UserInputError
 
 
 @pytest.mark.slow
-def test_bench_quick_writes_json_with_ratios(tmp_path, capsys):
-    out = tmp_path / "bench.json"
-    table = tmp_path / "bench.md"
-    status = main(
-        ["bench", "--quick", "--suite", "series", "--suite", "numgrad", "--json", str(out)]
-        + ["--markdown", str(table)]
-    )
-    assert status == 0
-    markdown = table.read_text()
-    assert "| size | candidate | median ms | ratio |" in markdown
-    assert "| case | candidate | median ms | ratio |" in markdown
-    assert "- book loop / batched central" in markdown
-    report = json.loads(out.read_text())
-    assert report["quick"] is True
-    assert set(report["suites"]) == {"series", "numgrad"}
+def test_quick_series_and_numgrad_report_ratios():
+    report = run_suites(["series", "numgrad"], quick=True)
+    assert report["quick"] is True and set(report["suites"]) == {"series", "numgrad"}
+    json.dumps(report)  # JSON-ready
     series = report["suites"]["series"]["rows"]
     by_name = {row["name"]: row for row in series}
     assert by_name["prelu"]["ratio"] == pytest.approx(1.0)
@@ -31,4 +21,13 @@ def test_bench_quick_writes_json_with_ratios(tmp_path, capsys):
         assert row["median_ms"] > 0 and row["ratio"] > 0
     assert all("max_rel_error" in row for row in report["suites"]["numgrad"]["rows"])
     assert all(isinstance(t["met"], bool) for t in report["suites"]["series"]["targets"])
-    assert "taylor3" in capsys.readouterr().out
+    markdown = format_report(report, markdown=True)
+    assert "| size | candidate | median ms | ratio |" in markdown
+    assert "| case | candidate | median ms | ratio |" in markdown
+    assert "- book loop / batched central" in markdown
+    assert "taylor3" in format_report(report)
+
+
+def test_unknown_suite_is_refused():
+    with pytest.raises(UserInputError, match="unknown suite 'nope'"):
+        run_suites(["nope"])

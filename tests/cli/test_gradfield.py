@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from learnact.cli.main import main
-from learnact.expressions import parse_expression
+from learnact.plotting import parse_expression
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

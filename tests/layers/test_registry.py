@@ -1,8 +1,11 @@
 """One test of "is this learnact's layer": the Keras registry, factory-made classes included."""
 
+import inspect
+
 import keras
 from keras import ops
 
+import learnact.layers
 from learnact.layers import (
     ElementwiseLayer,
     Parameter,
@@ -54,3 +57,14 @@ def test_layer_classes_are_the_concrete_registered_ones():
     assert classes["ScaledTanhForRegistry"] is ScaledTanhForRegistry
     assert "ElementwiseLayer" not in classes and "Parameter" not in classes
     assert list(classes) == sorted(classes)
+
+
+def test_every_concrete_layer_class_of_the_package_is_found():
+    expected = {
+        name
+        for name in learnact.layers.__all__
+        if inspect.isclass(getattr(learnact.layers, name))
+        and issubclass(getattr(learnact.layers, name), keras.layers.Layer)
+        and name != "ElementwiseLayer"
+    }
+    assert expected <= set(layer_classes())

@@ -7,15 +7,12 @@ import keras
 import numpy as np
 import pytest
 
+from learnact._files import atomic_path, atomic_write_json, read_history
 from learnact.training import AtomicBackupAndRestore, RunConfig, RunError
 from learnact.training.callbacks import backup_epoch
-from learnact.training.files import (
-    atomic_path,
-    atomic_write_json,
-    read_history,
-    truncate_history,
-)
-from learnact.training.run import check_resume, evaluate, split_validation
+from learnact.training.config import check_resume
+from learnact.training.folder import truncate_history
+from learnact.training.run import evaluate, split_validation
 
 HEADER = "epoch,accuracy,loss\r\n"
 

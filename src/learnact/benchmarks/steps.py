@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from learnact.cli.errors import CLIError
+from learnact.errors import UserInputError
 
 SUPPORTED_BACKENDS = ("jax", "torch")
 
@@ -21,12 +21,12 @@ def backend() -> str:
     """Return the Keras backend, refusing the ones the benchmarks do not drive.
 
     Raises:
-        CLIError: on TensorFlow or NumPy.
+        UserInputError: on TensorFlow or NumPy.
     """
     name = keras.backend.backend()
     if name not in SUPPORTED_BACKENDS:
-        raise CLIError(
-            f"benchmarks run on the jax or torch backend; KERAS_BACKEND={name!r} "
+        raise UserInputError(
+            f"benchmarks run on the jax or torch backend; the Keras backend is {name!r} "
             "(set KERAS_BACKEND=jax or KERAS_BACKEND=torch)"
         )
     return name

@@ -1,4 +1,4 @@
-"""Helpers shared by the training subcommands (train, compare, inspect)."""
+"""Helpers shared by the subcommands: one-line argument errors, shared flags, output."""
 
 from __future__ import annotations
 
@@ -31,6 +31,48 @@ def add_data_arguments(parser) -> None:
         metavar="DIR",
         help="folder with the dataset's original archive (mnist.npz, cifar-10-python.tar.gz); "
         "without it Keras's cache or a download is used",
+    )
+
+
+def add_fit_arguments(parser) -> None:
+    """Add ``--epochs``, ``--batch-size``, ``--learning-rate``, ``--seed`` and friends.
+
+    Their defaults are :class:`~learnact.training.RunConfig`'s.
+    """
+    from learnact.training.config import RunConfig
+
+    default = RunConfig()
+    parser.add_argument(
+        "--epochs", type=int, default=default.epochs, metavar="N", help=f"epochs ({default.epochs})"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=default.batch_size,
+        metavar="N",
+        help=f"batch size ({default.batch_size})",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=default.learning_rate,
+        metavar="LR",
+        help=f"Adam learning rate ({default.learning_rate:g})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=default.seed,
+        metavar="N",
+        help=f"seed of weights, dropout, split ({default.seed})",
+    )
+    parser.add_argument(
+        "--validation-split",
+        type=float,
+        default=default.validation_split,
+        metavar="F",
+        help="fraction of the training set used for per-epoch validation "
+        f"({default.validation_split})",
     )
 
 

@@ -19,7 +19,7 @@ def add_parser(subparsers):
     """Register ``bench`` with ``--quick``, ``--json FILE`` and ``--suite NAME``."""
     parser = subparsers.add_parser(
         "bench",
-        help="time learnact's layers against fixed activations and the seed answers",
+        help="time learnact's layers against fixed activations and the formulations they replace",
         description=(
             "Run benchmark suites side by side (interleaved rounds, medians, ratios). "
             "The backend is KERAS_BACKEND (jax when unset, or torch)."

@@ -1,17 +1,11 @@
 """``learnact gradcheck``: run ``gradient_check`` on every learnact layer and print the tables.
 
-Layers are discovered, not listed: every Keras serializable registered under
-the ``learnact>`` package plus the classes named in ``learnact.layers.__all__``
-that are concrete ``keras.layers.Layer`` subclasses, so a new layer shows up
-here as soon as it is registered.
+Layers are discovered, not listed: every concrete layer class registered under
+the ``learnact>`` package (:func:`learnact.layers.layer_classes`), so a new
+layer shows up here as soon as it is registered.
 """
 
 from __future__ import annotations
-
-from learnact.cli.errors import CLIError
-
-# Constructor arguments for layers that have required ones.
-_REQUIRED_ARGS = {"PolynomialDense": {"units": 3}}
 
 
 def add_parser(subparsers):
@@ -42,54 +36,23 @@ def add_parser(subparsers):
     return parser
 
 
-def discover_layers() -> dict:
-    """Return ``{name: class}`` of the concrete learnact layer classes."""
-    from learnact.layers import layer_classes
-
-    return layer_classes()
-
-
 def run(args) -> int:
-    """Check each discovered layer and print one table per layer."""
-    import numpy as np
-
-    from learnact._checks import check_int, check_real
-    from learnact.gradients import gradient_check
-
-    check_int("--batch", args.batch, minimum=1, maximum=64)
-    check_int("--features", args.features, minimum=1, maximum=256)
-    check_real("--atol", args.atol, positive=True)
-    check_real("--rtol", args.rtol)
-    layers = discover_layers()
+    """Check each layer with :func:`learnact.inspection.check_layers`; 1 if one fails."""
     if args.list:
-        for name in layers:
-            print(name)
+        from learnact.layers import layer_classes
+
+        print("\n".join(layer_classes()))
         return 0
-    if args.layer:
-        unknown = [n for n in args.layer if n not in layers]
-        if unknown:
-            raise CLIError(
-                f"unknown layer {unknown[0]!r}; available: {', '.join(layers) or 'none'}"
-            )
-        layers = {n: layers[n] for n in args.layer}
-    if not layers:
-        raise CLIError("no learnact layers are registered")
-    rng = np.random.default_rng(args.seed)
-    # Inputs away from 0 and +-1: no layer formula has a kink or a branch there.
-    x = rng.uniform(0.2, 0.9, size=(args.batch, args.features)) * rng.choice(
-        [-1.0, 1.0], size=(args.batch, args.features)
+    from learnact.inspection import check_layers
+
+    checks = check_layers(
+        args.layer,
+        batch=args.batch,
+        features=args.features,
+        atol=args.atol,
+        rtol=args.rtol,
+        seed=args.seed,
     )
-    status = 0
-    for name, cls in layers.items():
-        print(f"== {name}")
-        try:
-            layer = cls(**_REQUIRED_ARGS.get(name, {}))
-            report = gradient_check(layer, x, atol=args.atol, rtol=args.rtol, seed=args.seed)
-        except Exception as exc:  # one broken layer must not hide the others' results
-            print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-            status = 1
-            continue
-        print(report)
-        if not report.passed:
-            status = 1
-    return status
+    for check in checks:
+        print(check, flush=True)
+    return 0 if all(check.passed for check in checks) else 1

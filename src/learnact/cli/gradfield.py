@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-from learnact.cli.errors import CLIError
-
-IMAGE_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
+from learnact.cli._common import headless_plots
 
 METHODS = ("central", "five_point", "complex", "richardson")
 
@@ -35,49 +31,20 @@ def add_parser(subparsers):
     return parser
 
 
-def _check_output(path: str) -> None:
-    """Refuse an output name matplotlib would change or could not write, before any work."""
-    if not path or os.path.isdir(path):
-        raise CLIError(f"-o must name an image file, e.g. field.png; received {path!r}")
-    extension = os.path.splitext(path)[1].lower().lstrip(".")
-    if extension not in IMAGE_FORMATS:
-        raise CLIError(f"-o must end in one of .{', .'.join(IMAGE_FORMATS)}; received {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CLIError(f"the folder of -o {path!r} does not exist")
-
-
 def run(args) -> int:
-    """Parse EXPR, draw the field and save it to ``args.output``."""
-    from learnact.expressions import parse_expression
+    """Draw the field with :func:`learnact.plotting.save_gradient_field`; return 0."""
+    headless_plots()
+    from learnact.plotting import save_gradient_field
 
-    _check_output(args.output)
-
-    try:
-        f = parse_expression(args.expr)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
-    import matplotlib
-
-    matplotlib.use("Agg")
-
-    from learnact.plotting import plot_gradient_field
-    from learnact.training.files import save_figure
-
-    title = args.title if args.title is not None else f"f = {args.expr}"
-    ax = plot_gradient_field(
-        f,
-        xlim=tuple(args.xlim),
-        ylim=tuple(args.ylim),
+    path = save_gradient_field(
+        args.expr,
+        args.output,
+        xlim=args.xlim,
+        ylim=args.ylim,
         step=args.step,
         method=args.method,
         contour=not args.no_contour,
-        title=title,
+        title=args.title,
     )
-    # Written beside the target and renamed: a reader never sees half a picture.
-    try:
-        save_figure(ax.figure, args.output, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise CLIError(f"cannot write {args.output!r}: {exc}") from None
-    print(f"wrote {args.output}")
+    print(f"wrote {path}")
     return 0

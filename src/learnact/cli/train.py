@@ -1,14 +1,21 @@
-"""``learnact train``: train the seed's expandable CNN (or its baseline) on a dataset."""
+"""``learnact train``: train the expandable CNN (or its baseline) on a dataset."""
 
 from __future__ import annotations
 
 import argparse
 
-from learnact.cli._common import add_data_arguments, headless_plots, one_line_errors, say
+from learnact.cli._common import (
+    add_data_arguments,
+    add_fit_arguments,
+    headless_plots,
+    one_line_errors,
+    say,
+)
 
 DESCRIPTION = """\
-Train the seed question's CNN with a learned series expansion after its
-512-unit dense layer (expandable-cnn) or without it (baseline-cnn).
+Train the CNN of the Stack Overflow question "How do I implement a Maclaurin
+series in Keras?" with a learned series expansion after its 512-unit dense
+layer (expandable-cnn) or without it (baseline-cnn).
 
 Writes to --out: model.keras, history.csv (one row per epoch, from 0),
 metrics.json (test_accuracy, test_loss, epochs, seconds, parameters),
@@ -52,53 +59,40 @@ def add_parser(subparsers) -> None:
 
 
 def add_model_arguments(parser) -> None:
-    """Add ``--model``, ``--order`` and ``--expansion``."""
+    """Add ``--model``, ``--order`` and ``--expansion`` (defaults: :class:`RunConfig`'s)."""
+    from learnact.training.config import RunConfig
+
+    default = RunConfig()
     parser.add_argument(
         "--model",
-        default="expandable-cnn",
+        default=default.model,
         metavar="NAME",
-        help="expandable-cnn (default) or baseline-cnn",
+        help=f"expandable-cnn or baseline-cnn ({default.model})",
     )
     parser.add_argument(
-        "--order", type=int, default=3, metavar="N", help="order of the expansion, 1-16 (3)"
+        "--order",
+        type=int,
+        default=default.order,
+        metavar="N",
+        help=f"order of the expansion ({default.order})",
     )
     parser.add_argument(
         "--expansion",
-        default="taylor",
+        default=default.expansion,
         metavar="KIND",
         help="taylor (a series on each of the 512 features; default), polynomial-dense "
         "(a polynomial classifier) or none",
     )
 
 
-def add_fit_arguments(parser) -> None:
-    """Add ``--epochs``, ``--batch-size``, ``--learning-rate``, ``--seed`` and friends."""
-    parser.add_argument("--epochs", type=int, default=5, metavar="N", help="epochs (5)")
-    parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="batch size (16)")
-    parser.add_argument(
-        "--learning-rate", type=float, default=1e-3, metavar="LR", help="Adam learning rate (1e-3)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="seed of weights, dropout, split (0)"
-    )
-    parser.add_argument(
-        "--validation-split",
-        type=float,
-        default=0.1,
-        metavar="F",
-        help="fraction of the training set used for per-epoch validation (0.1)",
-    )
-
-
-def config_from_args(args, **overrides):
+def config_from_args(args):
     """Return the :class:`~learnact.training.RunConfig` the arguments describe."""
     from learnact.training import RunConfig
 
     values = {
-        # compare has no --model/--order/--expansion: it passes them as overrides.
-        "model": getattr(args, "model", None),
-        "order": getattr(args, "order", None),
-        "expansion": getattr(args, "expansion", None),
+        "model": args.model,
+        "order": args.order,
+        "expansion": args.expansion,
         "dataset": args.dataset,
         "data_dir": args.data_dir,
         "epochs": args.epochs,
@@ -106,9 +100,8 @@ def config_from_args(args, **overrides):
         "learning_rate": args.learning_rate,
         "seed": args.seed,
         "validation_split": args.validation_split,
-        "data_parallel": getattr(args, "data_parallel", False),
+        "data_parallel": args.data_parallel,
     }
-    values.update(overrides)
     return RunConfig(**values).validated()
 
 

@@ -1,4 +1,9 @@
-"""The seed question's CIFAR-10 CNN, with and without a learnable series expansion."""
+"""A CIFAR-10 CNN with and without a learnable series expansion.
+
+The network is the one of the Stack Overflow question "How do I implement a
+Maclaurin series in Keras?": two convolutions, a 512-unit dense layer, and
+each node of that layer expanded into a learned series.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,26 @@ from learnact._checks import check_choice, check_int
 from learnact.errors import UserInputError
 from learnact.layers.limits import check_order
 
+# What follows the 512-unit layer; a new kind is a name here and a branch in expandable_cnn.
 EXPANSIONS = ("taylor", "polynomial_dense", None)
+
+
+def check_expansion(expansion):
+    """Return ``expansion`` as one of :data:`EXPANSIONS`.
+
+    Spellings are forgiving: any case, ``-`` for ``_``, and ``"none"`` for None.
+
+    Raises:
+        UserInputError: naming ``expansion`` and the choices.
+
+    Example:
+        >>> check_expansion("Polynomial-Dense"), check_expansion("none")
+        ('polynomial_dense', None)
+    """
+    if isinstance(expansion, str):
+        expansion = expansion.lower().replace("-", "_")
+        expansion = None if expansion == "none" else expansion
+    return check_choice("expansion", expansion, EXPANSIONS)
 
 
 def _check_shape(input_shape, num_classes):
@@ -27,7 +51,7 @@ def _check_shape(input_shape, num_classes):
 
 
 def _features(inputs):
-    """The seed's trunk: conv-conv-pool-dropout-flatten-dense(512)-dropout."""
+    """The question's trunk: conv-conv-pool-dropout-flatten-dense(512)-dropout."""
     h = keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
     h = keras.layers.Conv2D(32, 3, activation="relu", name="conv2")(h)
     h = keras.layers.MaxPooling2D(2, name="pool")(h)
@@ -38,7 +62,7 @@ def _features(inputs):
 
 
 def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=None):
-    """Build the seed's "expandable CNN": its CIFAR-10 CNN with a learned series expansion.
+    """Build the "expandable CNN": the question's CIFAR-10 CNN with a learned series expansion.
 
     Architecture (the question's)::
 
@@ -63,7 +87,7 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
         input_shape: ``(height, width, channels)``, at least 4x4 (8x8x1 digits,
             28x28x1 MNIST, 32x32x3 CIFAR-10).
         num_classes: number of classes (>= 2).
-        order: highest power of the expansion, 1 to 16.
+        order: highest power of the expansion, 1 to 16 (unused without one).
         expansion: "taylor", "polynomial_dense" or None.
         name: model name (default "expandable_cnn", or "baseline_cnn" without
             expansion).
@@ -73,7 +97,7 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
         probabilities; the expansion layer is named ``"expansion"``.
 
     Raises:
-        ValueError: an unknown ``expansion``, ``order`` outside [1, 16], an
+        UserInputError: an unknown ``expansion``, ``order`` outside [1, 16], an
             input shape that is not 3-D and at least 4x4, or fewer than 2
             classes.
 
@@ -82,8 +106,8 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
         >>> model.get_layer("expansion").order
         3
     """
-    check_choice("expansion", expansion, EXPANSIONS)
-    order = check_order(order)
+    expansion = check_expansion(expansion)
+    order = None if expansion is None else check_order(order)
     shape, num_classes = _check_shape(input_shape, num_classes)
     from learnact.layers import PolynomialDense, TaylorExpansion
 
@@ -102,7 +126,7 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
 
 
 def baseline_cnn(input_shape, num_classes, name=None):
-    """Build the seed's CIFAR-10 CNN with its fixed ReLUs and no expansion.
+    """Build the question's CIFAR-10 CNN with its fixed ReLUs and no expansion.
 
     Same as ``expandable_cnn(input_shape, num_classes, expansion=None)``: the
     reference the expandable models are compared against.

@@ -183,8 +183,12 @@ def plot_activation(
             ``features``/``num``.
 
     Example:
-        >>> fig = plot_activation(model, x_range=(-2, 2), features=3)
-        >>> fig.savefig("activations.png")
+        >>> from learnact.layers import TaylorExpansion
+        >>> layer = TaylorExpansion(order=3)
+        >>> layer.build((None, 4))
+        >>> figure = plot_activation(layer, x_range=(-2, 2), features=3)
+        >>> [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+        ['feature 0', 'feature 1', 'feature 2', 'identity']
     """
     import matplotlib.pyplot as plt
 

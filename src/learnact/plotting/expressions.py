@@ -1,4 +1,4 @@
-"""Safe arithmetic expressions in x0, x1 (for ``learnact gradfield EXPR``).
+"""Safe arithmetic expressions in x0, x1: the functions typed in for a gradient field.
 
 The text is parsed with Python's ``ast`` and every node is checked against a
 whitelist before anything runs; the accepted tree is then compiled into
@@ -80,7 +80,7 @@ def _error(message, node=None):
         if node is not None and hasattr(node, "col_offset")
         else ""
     )
-    return ValueError(f"invalid expression: {message}{where}; allowed: {_ALLOWED}")
+    return UserInputError(f"invalid expression: {message}{where}; allowed: {_ALLOWED}")
 
 
 def _compile(node, depth):

@@ -1,9 +1,9 @@
 """Quiver plots of the negative gradient of a function of two variables.
 
-The picture of "Deep Learning from Scratch" (4.3.3, ``gradient_2d.py``), with
-the grid built here so that the user never stacks coordinate arrays (the
-seed's bug was ``np.array([X, Y])``, shape ``(2, N)``, where the ``(N, 2)``
-points were meant).
+The picture of "Deep Learning from Scratch" (section 4.3.3, ``gradient_2d.py``),
+with the grid built here so that the user never stacks coordinate arrays
+(``np.array([X, Y])``, of shape ``(2, N)`` where the ``(N, 2)`` points are
+meant, is the classic mistake with that code).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np
 
 from learnact._checks import check_choice, check_interval, check_real
 from learnact.errors import UserInputError
-from learnact.gradients._points import FunctionCaller
-from learnact.gradients.numerical import METHODS, numerical_gradient
+from learnact.gradients import FunctionCaller, numerical_gradient
+from learnact.gradients.numerical import METHODS
 
 _MAX_ARROWS = 200 * 200
 
@@ -93,8 +93,9 @@ def plot_gradient_field(
             message names it).
 
     Example:
-        >>> ax = plot_gradient_field(lambda p: p[:, 0] * p[:, 1])  # a saddle
-        >>> ax.figure.savefig("saddle.png")
+        >>> ax = plot_gradient_field(lambda p: p[:, 0] * p[:, 1], step=0.5)  # a saddle
+        >>> ax.get_xlabel(), [float(v) for v in ax.get_xlim()]
+        ('x0', [-2.0, 2.0])
     """
     import matplotlib.pyplot as plt
 
@@ -142,3 +143,58 @@ def plot_gradient_field(
     if title:
         ax.set_title(title)
     return ax
+
+
+def save_gradient_field(
+    expression: str,
+    path,
+    *,
+    xlim=(-2.0, 2.0),
+    ylim=(-2.0, 2.0),
+    step=0.25,
+    method="central",
+    contour=True,
+    title=None,
+    dpi=120,
+) -> str:
+    """Draw the gradient field of a typed-in expression in ``x0, x1`` and save it as an image.
+
+    The expression is parsed by a whitelist (:func:`parse_expression`),
+    never evaluated as Python; ``path`` is checked before any work.
+
+    Args:
+        expression: e.g. ``"sin(x0*x1)"`` (see :func:`parse_expression`).
+        path: the image file (``.png``, ``.pdf``, ``.svg``, ``.jpg``), written atomically.
+        xlim, ylim, step, method, contour: as in :func:`plot_gradient_field`.
+        title: the title (default ``"f = <expression>"``).
+        dpi: resolution of raster images.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        UserInputError: a bad path, expression, range, step or method, or an
+            expression that is not finite near a grid point.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = save_gradient_field("x0*x1", os.path.join(tempfile.mkdtemp(), "xy.png"))
+        >>> os.path.getsize(path) > 1000
+        True
+    """
+    from learnact.plotting.expressions import parse_expression
+    from learnact.plotting.files import check_image_path, save_figure
+
+    path = check_image_path(path, "path")
+    f = parse_expression(expression)
+    ax = plot_gradient_field(
+        f,
+        xlim=xlim,
+        ylim=ylim,
+        step=step,
+        method=method,
+        contour=contour,
+        title=f"f = {expression}" if title is None else title,
+    )
+    save_figure(ax.figure, path, dpi=dpi, bbox_inches="tight")
+    return path

@@ -10,7 +10,7 @@ from learnact.errors import UserInputError
 def _columns(history) -> dict[str, list]:
     """Return ``{column: values}`` for the accepted history forms, sorted by epoch."""
     if isinstance(history, (str, os.PathLike)):
-        from learnact.training.files import read_history
+        from learnact._files import read_history
 
         path = os.fspath(history)
         if not os.path.isfile(path):
@@ -64,8 +64,10 @@ def plot_training_curves(history, title=None, metrics=None):
         ValueError: an unsupported ``history`` or an empty one.
 
     Example:
-        >>> fig = plot_training_curves("runs/demo/history.csv", title="demo")
-        >>> fig.savefig("curves.png")
+        >>> history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.6, 0.8]}
+        >>> figure = plot_training_curves(history, title="demo")
+        >>> [axis.get_title() for axis in figure.axes]
+        ['loss', 'accuracy']
     """
     import matplotlib.pyplot as plt
 

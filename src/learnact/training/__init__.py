@@ -1,11 +1,16 @@
-"""Resumable, crash-safe training runs behind ``learnact train`` and ``learnact compare``.
+"""Training runs behind ``learnact train`` and ``learnact compare``: resumable and crash-safe.
+
+* :class:`RunConfig` and :func:`train_run`: one run in a run folder, resumed
+  after a kill from its last finished epoch;
+* :func:`compare`: several models, several seeds, one split, a table and a plot.
 
 Names load on first use (as in ``learnact`` itself), so that importing the
-light ``learnact.training.files`` helpers does not import Keras.
+package does not import Keras.
 
 Example:
-    >>> from learnact.training import RunConfig, train_run
-    >>> metrics = train_run(RunConfig(model="baseline-cnn", epochs=5), "runs/baseline")
+    >>> from learnact.training import RunConfig, compare, train_run
+    >>> RunConfig(model="expandable-cnn", order=5).validated().label
+    'expandable-cnn:5'
 """
 
 import importlib
@@ -15,9 +20,12 @@ _EXPORTS = {
     "EpochTimer": "callbacks",
     "NonFiniteLossError": "callbacks",
     "StopOnNonFiniteLoss": "callbacks",
-    "MODELS": "run",
-    "RunConfig": "run",
-    "RunError": "run",
+    "Comparison": "comparison",
+    "compare": "comparison",
+    "summarize": "comparison",
+    "RunConfig": "config",
+    "RunError": "config",
+    "RunFolder": "folder",
     "build_model": "run",
     "train_run": "run",
 }

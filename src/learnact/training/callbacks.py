@@ -9,8 +9,8 @@ import time
 
 import keras
 
+from learnact._files import atomic_path, atomic_write_json, read_json
 from learnact._keras_private import BACKUP_AND_RESTORE_EPOCH, set_initial_epoch
-from learnact.training.files import atomic_path, atomic_write_json, read_json
 
 _METADATA = "training_metadata.json"
 

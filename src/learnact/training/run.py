@@ -1,199 +1,33 @@
-"""One training run of ``learnact train``: configuration, resumable fit, outputs.
+"""One training run: load the data, build the model, fit it resumably, evaluate, write.
 
-The run folder (``--out``) holds::
-
-    config.json    the run's configuration (checked by --resume)
-    backup/        BackupAndRestore checkpoint (weights + optimizer, epoch)
-    history.csv    CSVLogger rows, epoch 0..N-1, each exactly once
-    model.keras    the trained model (atomic write)
-    metrics.json   test_accuracy, test_loss, epochs, seconds, parameters, ...
-    curves.png     training curves from history.csv
+The configuration and its checks are in :mod:`learnact.training.config`, the
+run folder's life cycle in :mod:`learnact.training.folder` and the
+data-parallel setup in :mod:`learnact.training.parallel`; this module is the
+fit itself.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import os
-import shutil
 import statistics
 
-from learnact._checks import check_choice, check_int, check_real
-from learnact.datasets import DATASETS, dataset_info, load_dataset
-from learnact.datasets.loaders import check_test_size
-from learnact.layers.limits import check_order
+from learnact._files import read_history
+from learnact.datasets import dataset_info, load_dataset
 from learnact.training.callbacks import (
     AtomicBackupAndRestore,
     EpochTimer,
     NonFiniteLossError,
     StopOnNonFiniteLoss,
-    backup_epoch,
     describe_backup,
 )
-from learnact.training.files import (
-    atomic_path,
-    atomic_write_json,
-    read_history,
-    read_json,
-    save_figure,
-    truncate_history,
-)
-
-MODELS = ("expandable-cnn", "baseline-cnn")
-# CLI spellings of the expansions (hyphens on the command line, underscores in Python).
-EXPANSION_NAMES = {
-    "taylor": "taylor",
-    "polynomial-dense": "polynomial_dense",
-    "polynomial_dense": "polynomial_dense",
-    "none": None,
-}
-# Configuration fields that may change when resuming: they do not change what
-# the checkpoint means (epochs extends a finished run; a lower learning rate is
-# the remedy after a NaN; data may move; devices may change).
-RESUMABLE_CHANGES = ("epochs", "learning_rate", "data_dir", "data_parallel")
-# What a run writes into --out; a fresh run removes these and nothing else.
-OUTPUTS = ("backup", "history.csv", "metrics.json", "config.json", "model.keras", "curves.png")
-
-
-class RunError(ValueError):
-    """A run cannot start or continue (configuration mismatch, diverged training)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class RunConfig:
-    """Everything that defines a training run of the seed's CNNs.
-
-    Args:
-        model: "expandable-cnn" or "baseline-cnn".
-        order: order of the expansion, 1 to 16 (ignored for the baseline).
-        expansion: "taylor", "polynomial-dense" or "none" (Python spellings
-            with underscores and None are accepted).
-        dataset: "digits", "mnist" or "cifar10".
-        data_dir: folder holding the dataset's original archive, or None.
-        epochs: number of epochs (in total, counting resumed ones).
-        batch_size: examples per step (per process on several hosts).
-        learning_rate: Adam's learning rate.
-        seed: seed of weights, dropout, shuffling and the data split.
-        validation_split: fraction of the training set held out for the
-            per-epoch validation metrics, in [0, 0.5].
-        test_size: test fraction of the digits split.
-        data_parallel: train with ``keras.distribution.DataParallel`` (JAX).
-
-    Example:
-        >>> RunConfig(model="baseline-cnn", epochs=2).validated().expansion is None
-        True
-    """
-
-    model: str = "expandable-cnn"
-    order: int | None = 3
-    expansion: str | None = "taylor"
-    dataset: str = "digits"
-    data_dir: str | None = None
-    epochs: int = 5
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    seed: int = 0
-    validation_split: float = 0.1
-    test_size: float = 0.2
-    data_parallel: bool = False
-
-    def validated(self) -> RunConfig:
-        """Return a checked, normalized copy (baseline: no order, no expansion).
-
-        Raises:
-            ValueError: naming the first invalid field and its value.
-        """
-        check_choice("model", self.model, MODELS)
-        expansion = self.expansion
-        if expansion is not None:
-            expansion = str(expansion).lower()
-            check_choice("expansion", expansion, tuple(EXPANSION_NAMES))
-            expansion = EXPANSION_NAMES[expansion]
-        order = self.order
-        if self.model == "baseline-cnn":
-            order, expansion = None, None
-        elif expansion is None:
-            order = None
-        else:
-            order = check_order(order)
-        check_choice("dataset", self.dataset, DATASETS)
-        check_int("epochs", self.epochs, minimum=1)
-        check_int("batch_size", self.batch_size, minimum=1)
-        check_real("learning_rate", self.learning_rate, positive=True)
-        check_int("seed", self.seed, minimum=0, maximum=2**32 - 1)
-        split = check_real("validation_split", self.validation_split, minimum=0, maximum=0.5)
-        test_size = check_test_size(self.test_size)
-        data_dir = None if self.data_dir is None else os.fspath(self.data_dir)
-        return dataclasses.replace(
-            self,
-            order=order,
-            expansion=expansion,
-            data_dir=data_dir,
-            learning_rate=float(self.learning_rate),
-            validation_split=split,
-            test_size=test_size,
-            data_parallel=bool(self.data_parallel),
-        )
-
-    def to_dict(self) -> dict:
-        """Return the configuration as a JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-    @property
-    def label(self) -> str:
-        """Short name, e.g. ``expandable-cnn:3`` or ``baseline-cnn``."""
-        if self.expansion is None:
-            return "baseline-cnn" if self.model == "baseline-cnn" else f"{self.model}:none"
-        suffix = "" if self.expansion == "taylor" else f":{self.expansion.replace('_', '-')}"
-        return f"{self.model}:{self.order}{suffix}"
+from learnact.training.config import RunConfig, RunError
+from learnact.training.folder import RunFolder
+from learnact.training.parallel import data_parallel
 
 
 def build_model(config: RunConfig, input_shape, num_classes):
     """Return the (uncompiled) model ``config`` describes."""
-    from learnact.models import baseline_cnn, expandable_cnn
-
-    if config.model == "baseline-cnn":
-        return baseline_cnn(input_shape, num_classes)
-    return expandable_cnn(
-        input_shape, num_classes, order=config.order or 1, expansion=config.expansion
-    )
-
-
-def prepare_out(out) -> str:
-    """Create the run folder ``out`` if needed and return its path.
-
-    Raises:
-        NotADirectoryError: ``out`` exists and is not a folder.
-        PermissionError: ``out`` cannot be written.
-    """
-    out = os.fspath(out)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise NotADirectoryError(f"--out {out!r} is a file, not a directory")
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as exc:
-        raise PermissionError(f"cannot create --out {out!r}: {exc.strerror or exc}") from exc
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise PermissionError(f"--out {out!r} is not writable")
-    return out
-
-
-def check_resume(config: RunConfig, stored: dict | None) -> None:
-    """Raise :class:`RunError` if ``config`` differs from the ``stored`` run's identity."""
-    if not stored:
-        return
-    current = config.to_dict()
-    changed = [
-        f"{key} {stored.get(key)!r} -> {current[key]!r}"
-        for key in current
-        if key not in RESUMABLE_CHANGES and stored.get(key) != current[key]
-    ]
-    if changed:
-        raise RunError(
-            "--resume with a different configuration than the checkpoint ("
-            + ", ".join(changed)
-            + "); use the same options or another --out"
-        )
+    return config.model_spec().build(input_shape, num_classes)
 
 
 def split_validation(x, y, fraction: float, seed: int, multiple: int = 1):
@@ -238,69 +72,6 @@ def evaluate(model, x, y, batch_size: int, multiple: int = 1):
     return loss, accuracy
 
 
-@contextlib.contextmanager
-def data_parallel(enabled: bool, batch_size: int, log=print):
-    """Run the body under ``keras.distribution.DataParallel`` over all devices (JAX).
-
-    On several hosts, set ``KERAS_DISTRIBUTION_JOB_ADDRESSES``,
-    ``KERAS_DISTRIBUTION_NUM_PROCESSES`` and ``KERAS_DISTRIBUTION_PROCESS_ID``:
-    ``keras.distribution.initialize()`` reads them (see docs/training.md).
-
-    Yields:
-        ``(process_index, process_count, local_device_count)``; ``(0, 1, 1)``
-        when disabled.
-
-    Raises:
-        RunError: the backend is not JAX, or ``batch_size`` is not a multiple of
-            the number of local devices.
-    """
-    if not enabled:
-        yield 0, 1, 1
-        return
-    import keras
-
-    backend = keras.backend.backend()
-    if backend != "jax":
-        raise RunError(
-            f"--data-parallel needs the JAX backend (KERAS_BACKEND=jax); the backend is {backend!r}"
-        )
-    import jax
-
-    if os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES"):
-        keras.distribution.initialize()
-    devices = keras.distribution.list_devices()
-    local = jax.local_device_count()
-    if batch_size % local:
-        raise RunError(
-            f"--batch-size {batch_size} must be a multiple of the {local} local devices "
-            "with --data-parallel"
-        )
-    previous = keras.distribution.distribution()
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    processes = jax.process_count()
-    log(
-        f"data parallel: {len(devices)} devices ({devices[0]} ...) in {processes} process(es)"
-        + ("; a single device gains nothing" if len(devices) == 1 else "")
-    )
-    try:
-        yield jax.process_index(), processes, local
-    finally:
-        keras.distribution.set_distribution(previous)
-
-
-def _clear_previous(out: str) -> bool:
-    found = False
-    for name in OUTPUTS:
-        path = os.path.join(out, name)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-            found = True
-        elif os.path.exists(path):
-            os.remove(path)
-            found = True
-    return found
-
-
 def train_run(
     config: RunConfig,
     out,
@@ -342,18 +113,16 @@ def train_run(
         DatasetUnavailableError: the dataset is not available offline.
 
     Example:
-        >>> metrics = train_run(RunConfig(epochs=5), "runs/demo")
-        >>> metrics["test_accuracy"] > 0.95
-        True
+        >>> import tempfile
+        >>> config = RunConfig(model="baseline-cnn", epochs=1)
+        >>> metrics = train_run(config, tempfile.mkdtemp(), verbose=0, log=lambda *_: None)
+        >>> metrics["model"], metrics["epochs"], metrics["test_accuracy"] > 0.5
+        ('baseline-cnn', 1, True)
     """
     config = config.validated()
-    out = prepare_out(out)
-    config_path = os.path.join(out, "config.json")
-    backup_dir = os.path.join(out, "backup")
-    history_path = os.path.join(out, "history.csv")
-    stored = read_json(config_path) if resume else None
-    if resume:
-        check_resume(config, stored)
+    folder = RunFolder(out)
+    out = folder.out
+    stored = folder.stored_config(config) if resume else None
 
     import keras
 
@@ -381,17 +150,7 @@ def train_run(
         )
 
         # Only now, with data and model ready, touch what is already in `out`.
-        done = backup_epoch(backup_dir) if resume and stored else 0
-        if done > 0:
-            truncate_history(history_path, done)
-            log(f"resuming {out} after epoch {done} of {config.epochs}")
-        else:
-            replaced = _clear_previous(out)
-            if resume:
-                log(f"nothing to resume in {out}; starting a new run")
-            elif replaced:
-                log(f"replacing the previous run in {out} (use --resume to continue it)")
-        atomic_write_json(config_path, config.to_dict())
+        folder.start(config, resume, stored, log)
 
         run_callbacks = [keras.callbacks.ProgbarLogger()] if verbose else []
         run_callbacks += [
@@ -400,8 +159,8 @@ def train_run(
             # backup, so a kill between the two only leaves a row to drop.
             StopOnNonFiniteLoss(),
             EpochTimer(),
-            keras.callbacks.CSVLogger(history_path, append=True),
-            AtomicBackupAndRestore(backup_dir),
+            keras.callbacks.CSVLogger(folder.history_path, append=True),
+            AtomicBackupAndRestore(folder.backup_dir),
             *callbacks,
         ]
         try:
@@ -416,14 +175,14 @@ def train_run(
             )
         except NonFiniteLossError as exc:
             raise RunError(
-                f"{exc}: training stopped; {describe_backup(backup_dir)} kept "
-                "(model.keras and metrics.json not written); try a lower --learning-rate "
-                "with --resume"
+                f"{exc}: training stopped; {describe_backup(folder.backup_dir)} kept "
+                "(model.keras and metrics.json not written); resume it with a lower "
+                "learning rate"
             ) from exc
         test_loss, test_accuracy = evaluate(
             model, x_test, y_test, config.batch_size, multiple=devices
         )
-        history = read_history(history_path)
+        history = read_history(folder.history_path)
         epoch_seconds = [
             row["epoch_seconds"] for row in history if isinstance(row.get("epoch_seconds"), float)
         ]
@@ -439,17 +198,8 @@ def train_run(
             "out": os.path.abspath(out),
         }
         if process == 0:
-            write_outputs(out, model, metrics, history)
+            folder.write_outputs(model, metrics, history)
     return metrics
 
 
-def write_outputs(out: str, model, metrics: dict, history: list[dict]) -> None:
-    """Write ``model.keras``, ``metrics.json`` and ``curves.png`` atomically into ``out``."""
-    with atomic_path(os.path.join(out, "model.keras"), suffix=".keras") as tmp:
-        model.save(tmp)
-    atomic_write_json(os.path.join(out, "metrics.json"), metrics)
-    if history:
-        from learnact.plotting.training import plot_training_curves
-
-        figure = plot_training_curves(history, title=f"{metrics['model']} on {metrics['dataset']}")
-        save_figure(figure, os.path.join(out, "curves.png"), dpi=100)
+__all__ = ["build_model", "evaluate", "split_validation", "train_run"]

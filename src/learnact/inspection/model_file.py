@@ -1,0 +1,112 @@
+"""Inspecting a saved ``.keras`` file: load it safely, describe it, plot its activations."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from learnact._checks import check_interval, first_line
+from learnact.errors import UserInputError
+from learnact.inspection.describe import ModelDescription, describe
+
+
+def load_model(path):
+    """Load the ``.keras`` file ``path`` with Keras's ``safe_mode=True``, learnact's layers known.
+
+    Safe mode stays on: nothing but registered classes is deserialized (a
+    ``Lambda`` layer's code is refused).
+
+    Raises:
+        FileNotFoundError: no such file.
+        UserInputError: the file is not a loadable ``.keras`` model (the
+            reason is in the message).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    if not path.endswith(".keras"):
+        raise UserInputError(f"{path!r} is not a .keras file (Keras 3's saving format)")
+    import keras
+
+    import learnact.layers  # noqa: F401  (registers the learnact classes)
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad archive
+        raise UserInputError(f"cannot load {path}: {first_line(exc)}") from exc
+
+
+@dataclasses.dataclass
+class Inspection:
+    """The result of :func:`inspect_model`; ``str()`` is ``learnact inspect``'s report.
+
+    Attributes:
+        path: the model file.
+        description: what its learnact layers learned.
+        plot: the image written, or None.
+        no_plot: why there is no image (None when there is one or none was asked).
+    """
+
+    path: str
+    description: ModelDescription
+    plot: str | None = None
+    no_plot: str | None = None
+
+    def __str__(self) -> str:
+        lines = self.description.lines()
+        lines[0] = f"{self.path}: {lines[0]}"
+        if self.plot:
+            lines.append(f"activation curves written to {self.plot}")
+        elif self.no_plot:
+            lines.append(f"no plot: {self.no_plot}")
+        return "\n".join(lines)
+
+
+def inspect_model(
+    path, *, features: int = 3, digits: int = 4, x_range=(-3.0, 3.0), plot=None
+) -> Inspection:
+    """Load a saved model, describe its learnact layers, and plot their activation curves.
+
+    Args:
+        path: a ``.keras`` file.
+        features: formulas (and curves) per layer.
+        digits: significant digits of the printed coefficients (1 to 15).
+        x_range: ``(low, high)`` of the curves' input.
+        plot: where to write the curves (an image file); None for
+            ``activations.png`` next to the model; False for no plot.
+
+    Returns:
+        An :class:`Inspection`.
+
+    Raises:
+        UserInputError: bad ``features``/``digits``/``x_range``, a ``plot``
+            path that is a folder, or a file that is not a loadable model.
+        FileNotFoundError: no such model file.
+    """
+    from learnact._checks import check_int
+
+    check_int("features", features, minimum=1)
+    check_int("digits", digits, minimum=1, maximum=15)
+    x_range = check_interval("x_range", x_range)
+    path = os.fspath(path)
+    if plot is None:
+        plot = os.path.join(os.path.dirname(os.path.abspath(path)), "activations.png")
+    if plot is not False and os.path.isdir(plot):
+        raise UserInputError(f"`plot` {plot!r} is a folder; give an image file name (.png)")
+    model = load_model(path)
+    inspection = Inspection(path, describe(model, features=features, digits=digits))
+    if plot is False or not inspection.description.layers:
+        return inspection
+    from learnact.plotting import plot_activation, save_figure
+
+    try:
+        figure = plot_activation(model, x_range=x_range, features=features)
+    except UserInputError as exc:  # e.g. no layer with a curve to draw
+        inspection.no_plot = first_line(exc)
+        return inspection
+    save_figure(figure, plot, dpi=100)
+    inspection.plot = os.fspath(plot)
+    return inspection
+
+
+__all__ = ["Inspection", "inspect_model", "load_model"]

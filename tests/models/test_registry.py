@@ -1,0 +1,61 @@
+"""Model names and specs: parsing, checks, labels, building."""
+
+import pytest
+
+from learnact.errors import UserInputError
+from learnact.models import MODELS, model_spec, parse_model_list, parse_model_spec
+from learnact.training import RunConfig
+
+
+def test_parse_specs_and_labels():
+    specs = parse_model_list("baseline-cnn, expandable-cnn:3,expandable-cnn:5:polynomial-dense")
+    assert [(s.name, s.options) for s in specs] == [
+        ("baseline-cnn", {}),
+        ("expandable-cnn", {"order": 3, "expansion": "taylor"}),
+        ("expandable-cnn", {"order": 5, "expansion": "polynomial_dense"}),
+    ]
+    assert [s.label for s in specs] == [
+        "baseline-cnn",
+        "expandable-cnn:3",
+        "expandable-cnn:5:polynomial-dense",
+    ]
+    assert parse_model_spec("expandable-cnn") == parse_model_spec("expandable-cnn:3:taylor")
+    assert model_spec("expandable-cnn", expansion=None).label == "expandable-cnn:none"
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("resnet", "`model` must be one of"),
+        ("baseline-cnn:3", "baseline-cnn takes no options"),
+        ("expandable-cnn:0", "[1, 16]"),
+        ("expandable-cnn:x", "the order in 'expandable-cnn:x' must be an integer"),
+        ("expandable-cnn:3:fourier", "`expansion` must be one of"),
+        ("expandable-cnn:3:taylor:9", "expandable-cnn:[ORDER]:[EXPANSION]"),
+        ("baseline-cnn,baseline-cnn", "twice"),
+        (" , ", "lists no model"),
+    ],
+)
+def test_bad_specs(text, needle):
+    with pytest.raises(UserInputError) as info:
+        parse_model_list(text)
+    assert needle in str(info.value)
+
+
+def test_unknown_options_are_refused():
+    with pytest.raises(UserInputError, match="takes no options"):
+        model_spec("baseline-cnn", order=3)
+
+
+def test_every_model_builds_and_run_config_uses_the_same_specs():
+    for name in MODELS:
+        model = model_spec(name).build((8, 8, 1), 10)
+        assert model.output_shape == (None, 10)
+    assert RunConfig(model="baseline-cnn").label == "baseline-cnn"  # its order is ignored
+    config = RunConfig(order=4, expansion="polynomial-dense").validated()
+    assert (config.order, config.expansion, config.label) == (
+        4,
+        "polynomial_dense",
+        "expandable-cnn:4:polynomial-dense",
+    )
+    assert RunConfig(expansion="none").validated().order is None
