@@ -22,15 +22,18 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/learnact train --epochs 5 --out runs/demo
 
-# The whole suite on JAX, then every backend-neutral part again on PyTorch.
+# The import contracts (pyproject.toml), the whole suite and every docstring
+# example on JAX, then every backend-neutral part again on PyTorch.
 TORCH_TESTS := tests/ops tests/layers tests/initializers tests/gradients
 test: install
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist loadfile -q
+	$(BIN)/lint-imports
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist loadfile -q --doctest-modules tests src
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist loadfile -q $(TORCH_TESTS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
