@@ -126,7 +126,7 @@ def test_offline_without_local_copy_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
     with pytest.raises(DatasetUnavailableError, match="offline") as info:
         load_dataset("cifar10")
-    assert "cifar-10-python.tar.gz" in str(info.value) and "--data-dir" in str(info.value)
+    assert "cifar-10-python.tar.gz" in str(info.value) and "`data_dir`" in str(info.value)
 
 
 def test_bad_arguments(tmp_path):
