@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from learnact._checks import check_interval, first_line
+from learnact._checks import check_int, check_interval, first_line
 from learnact.errors import UserInputError
 from learnact.inspection.describe import ModelDescription, describe
 
@@ -83,8 +83,6 @@ def inspect_model(
             path that is a folder, or a file that is not a loadable model.
         FileNotFoundError: no such model file.
     """
-    from learnact._checks import check_int
-
     check_int("features", features, minimum=1)
     check_int("digits", digits, minimum=1, maximum=15)
     x_range = check_interval("x_range", x_range)
