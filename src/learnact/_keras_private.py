@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 
 # keras.callbacks.BackupAndRestore methods that learnact's AtomicBackupAndRestore
 # overrides (Keras calls them at train begin and at every epoch end), and the
@@ -40,12 +41,17 @@ def dtype_demotion_table() -> dict:
     return getattr(dtypes, "BIT64_TO_BIT32_DTYPE", {})
 
 
+_WIDE_LOCK = threading.Lock()
+_wide = {"depth": 0, "saved": {}}
+
+
 @contextlib.contextmanager
 def keep_64_bit_results():
     """Within the block, Keras's type promotion keeps float64 and complex128 results.
 
     The table of :func:`dtype_demotion_table` is patched in place and
-    restored on exit, even after an exception.
+    restored on exit, even after an exception. Blocks may nest and overlap
+    across threads: the table is restored when the last one ends.
 
     Example:
         >>> with keep_64_bit_results():
@@ -55,15 +61,21 @@ def keep_64_bit_results():
         'float32'
     """
     demote = dtype_demotion_table()
-    saved = dict(demote)
-    for wide in ("float64", "complex128"):
-        if wide in demote:
-            demote[wide] = wide
+    with _WIDE_LOCK:
+        if _wide["depth"] == 0:
+            _wide["saved"] = dict(demote)
+            for wide in ("float64", "complex128"):
+                if wide in demote:
+                    demote[wide] = wide
+        _wide["depth"] += 1
     try:
         yield
     finally:
-        demote.clear()
-        demote.update(saved)
+        with _WIDE_LOCK:
+            _wide["depth"] -= 1
+            if _wide["depth"] == 0:
+                demote.clear()
+                demote.update(_wide["saved"])
 
 
 def set_initial_epoch(model, epoch: int) -> None:

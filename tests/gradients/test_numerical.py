@@ -311,3 +311,19 @@ def test_float32_points_divide_by_the_step_actually_taken(x):
 def test_step_below_float32_resolution_is_refused():
     with pytest.raises(ValueError, match="below the float32 resolution"):
         numerical_gradient(lambda p: p[:, 0] ** 2, np.array([[1.0]], np.float32), step=1e-10)
+
+
+@pytest.mark.parametrize("method", ["central", "five_point", "richardson"])
+def test_step_below_float64_resolution_is_refused(method):
+    # The report: float64 points with step=1e-20 gave [[0, 0]] silently.
+    with pytest.raises(ValueError, match=r"`step` 1e-20 is below the float64 resolution at x\[0"):
+        numerical_gradient(
+            lambda p: p[:, 0] * p[:, 1], np.array([[1.0, 2.0]]), step=1e-20, method=method
+        )
+    # Where x = 0 the same step moves the point: accepted, and exact for a product.
+    grad = numerical_gradient(lambda p: p[:, 0] * p[:, 1], np.array([[0.0, 0.0]]), step=1e-20)
+    np.testing.assert_array_equal(grad, [[0.0, 0.0]])
+    np.testing.assert_allclose(
+        numerical_gradient(lambda p: p[:, 0] * p[:, 1], np.array([[0.0, 2.0]]), step=[1e-20, 1e-3]),
+        [[2.0, 0.0]],
+    )

@@ -60,14 +60,19 @@ def _representable_steps(h, columns):
         ValueError: if a step is below the dtype's resolution at its point.
     """
     taken = (columns + h).astype(columns.dtype).astype(np.float64) - columns
+    _check_resolution(taken, h, columns)
+    return taken
+
+
+def _check_resolution(taken, h, columns):
+    """Raise if a step ``h`` moved no point (``taken``, the step actually taken, is 0)."""
     if not (taken > 0).all():
         d, n = np.unravel_index(int(np.argmin(taken > 0)), taken.shape)
+        larger = "a larger step" + (" or float64 points" if columns.dtype.itemsize < 8 else "")
         raise UserInputError(
             f"`step` {float(np.broadcast_to(h, taken.shape)[d, n]):.3g} is below the "
-            f"{columns.dtype} resolution at x[{n}, {d}]={float(columns[d, n])!r}; pass a "
-            "larger step or float64 points"
+            f"{columns.dtype} resolution at x[{n}, {d}]={float(columns[d, n])!r}; pass {larger}"
         )
-    return taken
 
 
 def _steps(rule, step, columns):
@@ -164,6 +169,10 @@ def _derivative(caller, x, method, step, return_error=False):
     h = _steps(method, step, columns)
     if columns.dtype.itemsize < 8 and method != "complex":
         h = _representable_steps(h, columns)
+    elif method != "complex":
+        # float64 points: the step is used as given (the book's results bit for bit),
+        # but one too small to move x (x + h == x) would give a silent zero.
+        _check_resolution((columns + h) - columns, h, columns)
     error = None
     if method == "central":
         v = _stencil_values(caller, columns, h, (1.0, -1.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from keras import ops
 
 from learnact._checks import check_choice, check_real
+from learnact.ops import keep64
 
 BOUND_METHODS = ("tanh", "clip")
 
@@ -41,5 +42,5 @@ def apply_bound(t, input_bound, bound_method: str):
         return t
     bound = ops.cast(input_bound, t.dtype)
     if bound_method == "tanh":
-        return bound * ops.tanh(t / bound)
+        return bound * keep64.tanh(t / bound)
     return ops.clip(t, -bound, bound)

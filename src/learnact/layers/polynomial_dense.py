@@ -11,6 +11,7 @@ from learnact.errors import UserInputError
 from learnact.layers.bounds import apply_bound, check_bound
 from learnact.layers.limits import check_order
 from learnact.layers.precision import widen
+from learnact.ops import keep64
 from learnact.ops.basis import BASES, basis_functions
 
 
@@ -141,7 +142,9 @@ class PolynomialDense(keras.layers.Layer):
 
     def call(self, inputs):
         x = apply_bound(widen(inputs), self.input_bound, self.bound_method)
-        y = ops.matmul(basis_functions(x, self.order, self.basis), ops.cast(self.kernel, x.dtype))
+        y = keep64.matmul(
+            basis_functions(x, self.order, self.basis), ops.cast(self.kernel, x.dtype)
+        )
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         if self.activation is not None:

@@ -13,7 +13,7 @@ from learnact.layers.elementwise import ElementwiseLayer, parameter_config
 from learnact.layers.limits import check_order
 from learnact.layers.parameter import Parameter
 from learnact.layers.precision import widen
-from learnact.ops import polynomial_terms, polyval
+from learnact.ops import keep64, polynomial_terms, polyval
 
 PARAMETERIZATIONS = ("direct", "cumulative")
 MERGES = ("sum", "terms")
@@ -128,7 +128,7 @@ class TaylorExpansion(ElementwiseLayer):
         if self.parameterization == "direct":
             return self.coefficients
         # sum_{q>=p} w_q is a reversed cumulative sum over the order axis.
-        tail_sums = ops.flip(ops.cumsum(ops.flip(self.w, axis=-1), axis=-1), axis=-1)
+        tail_sums = ops.flip(keep64.cumsum(ops.flip(self.w, axis=-1), axis=-1), axis=-1)
         return self.alpha * tail_sums
 
     def effective_coefficients(self) -> np.ndarray:

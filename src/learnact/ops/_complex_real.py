@@ -12,7 +12,9 @@ import math
 
 from keras import ops
 
+from learnact.ops import keep64
 from learnact.ops._safe_math import max_abs, select_abs
+from learnact.ops.keep64 import where
 
 
 def cmul(ar, ai, br, bi):
@@ -24,16 +26,16 @@ def cdiv(ar, ai, br, bi):
     real_major = select_abs(br) >= select_abs(bi)
     # Each case divides by its larger component; the case not taken sees b = 1
     # (or i), so that neither its value nor its gradient can overflow.
-    br1 = ops.where(real_major, br, 1.0)
-    bi1 = ops.where(real_major, bi, 0.0)
-    br2 = ops.where(real_major, 0.0, br)
-    bi2 = ops.where(real_major, 1.0, bi)
+    br1 = where(real_major, br, 1.0)
+    bi1 = where(real_major, bi, 0.0)
+    br2 = where(real_major, 0.0, br)
+    bi2 = where(real_major, 1.0, bi)
     r1 = bi1 / br1
     d1 = br1 + bi1 * r1
     r2 = br2 / bi2
     d2 = bi2 + br2 * r2
-    real = ops.where(real_major, (ar + ai * r1) / d1, (ar * r2 + ai) / d2)
-    imag = ops.where(real_major, (ai - ar * r1) / d1, (ai * r2 - ar) / d2)
+    real = where(real_major, (ar + ai * r1) / d1, (ar * r2 + ai) / d2)
+    imag = where(real_major, (ai - ar * r1) / d1, (ai * r2 - ar) / d2)
     return real, imag
 
 
@@ -41,8 +43,8 @@ def log_abs(a, b):
     """``ln|a + i b|`` without overflow of ``a**2 + b**2``; requires ``(a, b) != 0``."""
     abs_a, abs_b = select_abs(a), select_abs(b)
     a_major = abs_a >= abs_b
-    big = ops.where(a_major, abs_a, abs_b)
-    small = ops.where(a_major, abs_b, abs_a)
+    big = where(a_major, abs_a, abs_b)
+    small = where(a_major, abs_b, abs_a)
     ratio = small / big
     return ops.log(big) + 0.5 * ops.log1p(ratio * ratio)
 
@@ -57,17 +59,17 @@ def arg(a, b):
     size = max_abs(a, b)
     a, b = a / size, b / size
     a_major = select_abs(a) >= select_abs(b)
-    a_den = ops.where(a_major, a, 1.0)
-    b_num = ops.where(a_major, b, 0.0)
-    b_den = ops.where(a_major, 1.0, b)
-    a_num = ops.where(a_major, 0.0, a)
+    a_den = where(a_major, a, 1.0)
+    b_num = where(a_major, b, 0.0)
+    b_den = where(a_major, 1.0, b)
+    a_num = where(a_major, 0.0, a)
     # The sign of b, -0 included (1 / -0 = -inf); a mask only.
-    b_negative = ops.stop_gradient(ops.where(b == 0, 1.0 / ops.where(b == 0, b, 1.0), b)) < 0
+    b_negative = ops.stop_gradient(where(b == 0, 1.0 / where(b == 0, b, 1.0), b)) < 0
     pi = ops.zeros_like(a) + math.pi  # in the computation dtype
-    half_turn = ops.where(a_den < 0, ops.where(b_negative, -pi, pi), 0.0)
-    major = ops.arctan(b_num / a_den) + half_turn
-    minor = ops.where(b_den > 0, 0.5 * pi, -0.5 * pi) - ops.arctan(a_num / b_den)
-    return ops.where(a_major, major, minor)
+    half_turn = where(a_den < 0, where(b_negative, -pi, pi), 0.0)
+    major = keep64.arctan(b_num / a_den) + half_turn
+    minor = where(b_den > 0, 0.5 * pi, -0.5 * pi) - keep64.arctan(a_num / b_den)
+    return where(a_major, major, minor)
 
 
 def complex_horner(ur, ui, coeffs):

@@ -17,6 +17,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from learnact.ops.keep64 import where
+
 
 class Limits:
     """Thresholds for one computation dtype (float32 or float64)."""
@@ -68,19 +70,19 @@ def prepare(*tensors):
 def clamp(t, lo, hi):
     # Selects rather than ops.clip/minimum, whose gradients multiply the incoming
     # gradient by a 0/1 mask: an infinite gradient there would become NaN.
-    t = ops.where(t < lo, lo, t)
-    return ops.where(t > hi, hi, t)
+    t = where(t < lo, lo, t)
+    return where(t > hi, hi, t)
 
 
 def select_abs(t):
     # Select-based for the same reason: the gradient of abs multiplies by sign(0) = 0.
-    return ops.where(t < 0, -t, t)
+    return where(t < 0, -t, t)
 
 
 def max_abs(a, b):
     """``max(|a|, |b|)``, select-based."""
     abs_a, abs_b = select_abs(a), select_abs(b)
-    return ops.where(abs_a >= abs_b, abs_a, abs_b)
+    return where(abs_a >= abs_b, abs_a, abs_b)
 
 
 def inverse(a):
@@ -126,8 +128,8 @@ def product(a, b):
     """
     a_const, b_const = ops.stop_gradient(a), ops.stop_gradient(b)
     a_zero, b_zero = a == 0, b == 0
-    return ops.where(
+    return where(
         a_zero,
-        ops.where(b_zero, a_const * b_const, a * b_const),
-        ops.where(b_zero, a_const * b, a * b),
+        where(b_zero, a_const * b_const, a * b_const),
+        where(b_zero, a_const * b, a * b),
     )

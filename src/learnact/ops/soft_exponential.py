@@ -36,6 +36,7 @@ import math
 
 from keras import ops
 
+from learnact.ops import keep64
 from learnact.ops._complex_real import (
     arg,
     cdiv,
@@ -56,6 +57,7 @@ from learnact.ops._safe_math import (
     value_of,
 )
 from learnact.ops.horner import horner
+from learnact.ops.keep64 import where
 
 # h(z) = expm1(z) / z = sum_k z^k / (k + 1)!  (lowest order first).
 _EXPREL_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(9))
@@ -67,19 +69,19 @@ _ATANH_COEFFS = tuple(1.0 / (2 * k + 1) for k in range(7))
 def _exprel(z, lim):
     """``h(z) = expm1(z) / z`` with ``h(0) = 1``; finite with finite gradient for finite z."""
     small = ops.abs(z) < lim.series
-    z_series = ops.where(small, z, 0.0)
-    z_direct = ops.where(small, 1.0, z)
-    return ops.where(small, horner(z_series, _EXPREL_COEFFS), ops.expm1(z_direct) / z_direct)
+    z_series = where(small, z, 0.0)
+    z_direct = where(small, 1.0, z)
+    return where(small, horner(z_series, _EXPREL_COEFFS), ops.expm1(z_direct) / z_direct)
 
 
 def _log_ratio(w, lim):
     """``m(w) = -log1p(-w) / w`` with ``m(0) = 1``, for ``w < 1``."""
     small = ops.abs(w) < lim.series
-    w_series = ops.where(small, w, 0.0)
-    w_direct = ops.where(small, -1.0, w)
+    w_series = where(small, w, 0.0)
+    w_direct = where(small, -1.0, w)
     y = w_series / (2.0 - w_series)
     series = 2.0 / (2.0 - w_series) * horner(y * y, _ATANH_COEFFS)
-    return ops.where(small, series, -ops.log1p(-w_direct) / w_direct)
+    return where(small, series, -ops.log1p(-w_direct) / w_direct)
 
 
 def soft_exponential(x, alpha):
@@ -141,8 +143,8 @@ def soft_exponential(x, alpha):
     positive = alpha >= 0
 
     # Exponential branch, alpha >= 0; other elements see the benign point (0, 0).
-    a_e = ops.where(positive, alpha, 0.0)
-    x_e = ops.where(positive, x, 0.0)
+    a_e = where(positive, alpha, 0.0)
+    x_e = where(positive, x, 0.0)
     z = clamp(product(a_e, x_e), -lim.cap, lim.cap)
     large = z > lim.exp_switch
     # alpha x very negative: exp(alpha x) is below eps, f = -1/alpha + alpha to
@@ -150,22 +152,22 @@ def soft_exponential(x, alpha):
     # is finite; z itself is only compared (its clamp cannot change the result).
     tail = z < -lim.exp_switch
     # Moderate alpha x: x * h(alpha x) + alpha.
-    z_mid = ops.where(large | tail, 0.0, z)
+    z_mid = where(large | tail, 0.0, z)
     f_mid = x_e * _exprel(z_mid, lim) + a_e
     # Large alpha x > 0 (so x > 0): exp(z)/alpha = exp(z + ln x - ln z) and 1/alpha = x/z,
     # which never divides by a possibly subnormal alpha.
-    z_big = ops.where(large, z, 1.0)
-    x_big = ops.where(large, x_e, 1.0)
-    a_big = ops.where(large, a_e, 0.0)
+    z_big = where(large, z, 1.0)
+    x_big = where(large, x_e, 1.0)
+    a_big = where(large, a_e, 0.0)
     log_term = clamp(z_big + ops.log(x_big) - ops.log(z_big), -lim.max, lim.log_cap)
     f_big = ops.exp(log_term) - x_big / z_big + a_big
-    a_tail = ops.where(tail, a_e, 1.0)
+    a_tail = where(tail, a_e, 1.0)
     f_tail = a_tail - inverse(a_tail)
-    f_exp = ops.where(large, f_big, ops.where(tail, f_tail, f_mid))
+    f_exp = where(large, f_big, where(tail, f_tail, f_mid))
 
     # Logarithmic branch, alpha < 0; other elements see (x, alpha) = (1, -1): w = 0.
-    a_l = ops.where(positive, -1.0, alpha)
-    x_l = ops.where(positive, 1.0, x)
+    a_l = where(positive, -1.0, alpha)
+    x_l = where(positive, 1.0, x)
     s = clamp(x_l + a_l, -lim.max, lim.max)  # -inf only where w is beyond the pole anyway
     w = product(a_l, s)  # may overflow to +-inf; then only compared
     far = w < -1.0 / lim.eps
@@ -173,8 +175,8 @@ def soft_exponential(x, alpha):
     # Moderate w in [-1/eps, 1 - eps]: (x + alpha) m(w). Beyond the pole w is
     # clamped to 1 - eps (linear continuation), with x + alpha capped so that the
     # product stays finite.
-    s_mid = ops.where(far, 0.0, ops.where(beyond, clamp(s, -lim.cap, lim.cap), s))
-    w_mid = ops.where(far, 0.0, ops.where(beyond, 1.0 - lim.eps, w))
+    s_mid = where(far, 0.0, where(beyond, clamp(s, -lim.cap, lim.cap), s))
+    w_mid = where(far, 0.0, where(beyond, 1.0 - lim.eps, w))
     m_mid = _log_ratio(w_mid, lim)
     s_cap, s_out = split_cap(s_mid, lim)
     f_mid_log = value_of(
@@ -188,15 +190,15 @@ def soft_exponential(x, alpha):
     # (ln(-alpha) + ln(x + alpha)) exp(-ln(-alpha)), whose two terms in
     # d/dalpha (each ~1/alpha**2, of opposite signs) are added before the one
     # division by alpha that may overflow: never inf - inf.
-    a_far = ops.where(far, a_l, -1.0)
-    s_far = ops.where(far, s, 1.0)
+    a_far = where(far, a_l, -1.0)
+    s_far = where(far, s, 1.0)
     finite_w = far & (w > -lim.cap)
     log_a, log_s = ops.log(-a_far), ops.log(s_far)
-    log_w = ops.where(finite_w, ops.log(-ops.where(finite_w, w, -1.0)), log_a + log_s)
+    log_w = where(finite_w, ops.log(-where(finite_w, w, -1.0)), log_a + log_s)
     f_far = value_of(log_w / -a_far, (log_a + log_s) * ops.exp(-log_a))
-    f_log = ops.where(far, f_far, f_mid_log)
+    f_log = where(far, f_far, f_mid_log)
 
-    f = clamp(ops.where(positive, f_exp, f_log), -lim.max, lim.max)
+    f = clamp(where(positive, f_exp, f_log), -lim.max, lim.max)
     return ops.cast(f, dtype)
 
 
@@ -208,26 +210,26 @@ def soft_exponential(x, alpha):
 def _complex_exprel(u, v, lim):
     """``h(Z) = expm1(Z) / Z`` for ``Z = u + i v`` (real and imaginary parts)."""
     small = u * u + v * v < lim.series**2
-    us = ops.where(small, u, 0.0)
-    vs = ops.where(small, v, 0.0)
+    us = where(small, u, 0.0)
+    vs = where(small, v, 0.0)
     hr, hi = complex_horner(us, vs, _EXPREL_COEFFS)
-    ud = ops.where(small, 1.0, u)
-    vd = ops.where(small, 0.0, v)
+    ud = where(small, 1.0, u)
+    vd = where(small, 0.0, v)
     # expm1(u + i v) = expm1(u) cos v + (cos v - 1) + i exp(u) sin v, with
     # cos v - 1 = -2 sin^2(v/2) to keep small arguments accurate.
-    half_sin = ops.sin(0.5 * vd)
-    er = ops.expm1(ud) * ops.cos(vd) - 2.0 * half_sin * half_sin
-    ei = ops.exp(ud) * ops.sin(vd)
+    half_sin = keep64.sin(0.5 * vd)
+    er = ops.expm1(ud) * keep64.cos(vd) - 2.0 * half_sin * half_sin
+    ei = ops.exp(ud) * keep64.sin(vd)
     dr, di = cdiv(er, ei, ud, vd)
-    return ops.where(small, hr, dr), ops.where(small, hi, di)
+    return where(small, hr, dr), where(small, hi, di)
 
 
 def _complex_log_ratio(wr, wi, lim):
     """``m(W) = -Log(1 - W) / W`` (principal Log) with the modulus of ``1 - W`` floored at eps."""
     small = wr * wr + wi * wi < lim.series**2
     # Series: 2 / (2 - W) * sum_k y^(2k) / (2k + 1), y = W / (2 - W).
-    ws_r = ops.where(small, wr, 0.0)
-    ws_i = ops.where(small, wi, 0.0)
+    ws_r = where(small, wr, 0.0)
+    ws_i = where(small, wi, 0.0)
     yr, yi = cdiv(ws_r, ws_i, 2.0 - ws_r, -ws_i)
     y2r, y2i = cmul(yr, yi, yr, yi)
     pr, pi = complex_horner(y2r, y2i, _ATANH_COEFFS)
@@ -236,23 +238,23 @@ def _complex_log_ratio(wr, wi, lim):
     # Closed form on |W| >= radius. Within eps of the pole W = 1, 1 - W is
     # scaled out to (max-norm) radius eps: its argument is kept, the modulus in
     # the logarithm is floored at about eps, and atan2 never sees (0, 0).
-    wd_r = ops.where(small, -1.0, wr)
-    wd_i = ops.where(small, 0.0, wi)
+    wd_r = where(small, -1.0, wr)
+    wd_i = where(small, 0.0, wi)
     a = 1.0 - wd_r
     b = -wd_i
     size = max_abs(a, b)
     at_pole = size < lim.tiny
     near = size < lim.eps
-    scale = lim.eps / ops.where(near & ~at_pole, size, 1.0)
+    scale = lim.eps / where(near & ~at_pole, size, 1.0)
     # Inside the guard disk Log(1 - W) is held constant for autodiff, as the
     # real function's clamped w is: its true derivative there (~1/eps times
     # x + alpha) overflows, and overflowing paths of opposite sign give NaN.
-    a = ops.where(near, ops.stop_gradient(ops.where(at_pole, lim.eps, a * scale)), a)
-    b = ops.where(near, ops.stop_gradient(ops.where(at_pole, 0.0, b * scale)), b)
+    a = where(near, ops.stop_gradient(where(at_pole, lim.eps, a * scale)), a)
+    b = where(near, ops.stop_gradient(where(at_pole, 0.0, b * scale)), b)
     log_r = log_abs(a, b)
     log_i = arg(a, b)
     dr, di = cdiv(-log_r, -log_i, wd_r, wd_i)
-    return ops.where(small, sr, dr), ops.where(small, si, di)
+    return where(small, sr, dr), where(small, si, di)
 
 
 def _complex_far_log(p, q, x, lim):
@@ -270,8 +272,8 @@ def _complex_far_log(p, q, x, lim):
     # 0.5 (x + p)).
     s_sum = x + p
     overflow = select_abs(s_sum) > lim.max
-    k = ops.stop_gradient(ops.where(overflow, max_abs(x, p), 1.0))
-    s_r = ops.where(overflow, x / k + p / k, s_sum)
+    k = ops.stop_gradient(where(overflow, max_abs(x, p), 1.0))
+    s_r = where(overflow, x / k + p / k, s_sum)
     sh_r, sh_i, cs = scaled(s_r, q / k)
     log_cs = ops.log(cs) + ops.log(k)
     wh_r, wh_i = cmul(ph, qh, sh_r, sh_i)  # 1 <= |W^| <= 2
@@ -279,7 +281,7 @@ def _complex_far_log(p, q, x, lim):
     # Im W != 0, restore its sign, which selects the side of the branch cut.
     below = x < -2.0 * p
     lost = (wh_i == 0) & (qh != 0) & (x != -2.0 * p)
-    wh_i = ops.where(lost, ops.where(ops.logical_xor(qh < 0, below), -lim.tiny, lim.tiny), wh_i)
+    wh_i = where(lost, where(ops.logical_xor(qh < 0, below), -lim.tiny, lim.tiny), wh_i)
     # Exact: Log(-W) = ln ca + ln k cs + ln|W^| + i arg(-W^), divided by alpha^ then ca.
     arg_w = arg(-wh_r, -wh_i)
     exact_r, exact_i = cdiv(-(ops.log(ca) + log_cs + log_abs(wh_r, wh_i)), -arg_w, ph, qh)
@@ -290,7 +292,7 @@ def _complex_far_log(p, q, x, lim):
     l_i = lam_i + arg(sh_r, sh_i)
     l_i = l_i + ops.stop_gradient(arg_w - l_i)
     inv_mod = ops.exp(-lam_r)
-    smooth_r, smooth_i = cmul(-l_r, -l_i, inv_mod * ops.cos(lam_i), -inv_mod * ops.sin(lam_i))
+    smooth_r, smooth_i = cmul(-l_r, -l_i, inv_mod * keep64.cos(lam_i), -inv_mod * keep64.sin(lam_i))
     return value_of(exact_r, smooth_r), value_of(exact_i, smooth_i)
 
 
@@ -344,54 +346,54 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     exp_branch = p >= 0
 
     # Exponential branch: Z = alpha x, f = x h(Z) + alpha.
-    p_e = ops.where(exp_branch, p, 0.0)
-    q_e = ops.where(exp_branch, q, 0.0)
-    x_e = ops.where(exp_branch, x, 0.0)
+    p_e = where(exp_branch, p, 0.0)
+    q_e = where(exp_branch, q, 0.0)
+    x_e = where(exp_branch, x, 0.0)
     u = clamp(product(p_e, x_e), -lim.cap, lim.cap)
     v = clamp(product(q_e, x_e), -lim.cap, lim.cap)
     large = u > lim.exp_switch
     # Re Z very negative: |exp(Z)| < eps, f = -1/alpha + alpha (as in the real case).
     tail = u < -lim.exp_switch
     moderate = ~(large | tail)
-    hr, hi = _complex_exprel(ops.where(moderate, u, 0.0), ops.where(moderate, v, 0.0), lim)
+    hr, hi = _complex_exprel(where(moderate, u, 0.0), where(moderate, v, 0.0), lim)
     mid_r = x_e * hr + p_e
     mid_i = x_e * hi + q_e
     # Re Z large (so x > 0): exp(Z)/alpha = exp(Re Z + ln x - ln|Z|) e^{i(Im Z - arg Z)}
     # and 1/alpha = x/Z, avoiding any division by a possibly tiny alpha.
-    u_b = ops.where(large, u, 1.0)
-    v_b = ops.where(large, v, 0.0)
-    x_b = ops.where(large, x_e, 1.0)
+    u_b = where(large, u, 1.0)
+    v_b = where(large, v, 0.0)
+    x_b = where(large, x_e, 1.0)
     log_mod = u_b + ops.log(x_b) - log_abs(u_b, v_b)
     saturated = log_mod > lim.log_cap
-    modulus = ops.exp(ops.where(saturated, lim.log_cap, log_mod))
+    modulus = ops.exp(where(saturated, lim.log_cap, log_mod))
     phase = v_b - arg(u_b, v_b)
     # Once the modulus saturates, the phase must stop carrying gradient too:
     # modulus * d(phase) would overflow, and inf - inf is NaN.
-    phase = ops.where(saturated, ops.stop_gradient(phase), phase)
+    phase = where(saturated, ops.stop_gradient(phase), phase)
     inv_r, inv_i = cdiv(x_b, ops.zeros_like(x_b), u_b, v_b)
-    big_r = modulus * ops.cos(phase) - inv_r + ops.where(large, p_e, 0.0)
-    big_i = modulus * ops.sin(phase) - inv_i + ops.where(large, q_e, 0.0)
-    p_t = ops.where(tail, p_e, 1.0)
-    q_t = ops.where(tail, q_e, 0.0)
+    big_r = modulus * keep64.cos(phase) - inv_r + where(large, p_e, 0.0)
+    big_i = modulus * keep64.sin(phase) - inv_i + where(large, q_e, 0.0)
+    p_t = where(tail, p_e, 1.0)
+    q_t = where(tail, q_e, 0.0)
     inv_t_r, inv_t_i = complex_inverse(p_t, q_t)
-    exp_r = ops.where(large, big_r, ops.where(tail, p_t - inv_t_r, mid_r))
-    exp_i = ops.where(large, big_i, ops.where(tail, q_t - inv_t_i, mid_i))
+    exp_r = where(large, big_r, where(tail, p_t - inv_t_r, mid_r))
+    exp_i = where(large, big_i, where(tail, q_t - inv_t_i, mid_i))
 
     # Logarithmic branch: S = x + alpha, W = alpha S, f = S m(W). Other
     # elements see x = 1, alpha = -1, so S = W = 0.
-    p_l = ops.where(exp_branch, -1.0, p)
-    q_l = ops.where(exp_branch, 0.0, q)
-    x_l = ops.where(exp_branch, 1.0, x)
+    p_l = where(exp_branch, -1.0, p)
+    q_l = where(exp_branch, 0.0, q)
+    x_l = where(exp_branch, 1.0, x)
     s_r = clamp(x_l + p_l, -lim.max, lim.max)
     s_i = q_l
     # |W| >= |alpha|_max |S|_max; beyond 1/eps, Log(1 - W) = Log(-W) to within eps.
     far = max_abs(p_l, q_l) * max_abs(s_r, s_i) > 1.0 / lim.eps
 
     # Moderate |W|: every product below is at most 1/eps in size.
-    p_m = ops.where(far, -1.0, p_l)
-    q_m = ops.where(far, 0.0, q_l)
-    s_mr = ops.where(far, 0.0, s_r)
-    s_mi = ops.where(far, 0.0, s_i)
+    p_m = where(far, -1.0, p_l)
+    q_m = where(far, 0.0, q_l)
+    s_mr = where(far, 0.0, s_r)
+    s_mi = where(far, 0.0, s_i)
     w_r = p_m * s_mr - q_m * s_mi
     w_i = p_m * s_mi + q_m * s_mr
     mr, mi = _complex_log_ratio(w_r, w_i, lim)
@@ -404,11 +406,11 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
     # Far: f = -Log(-W) / alpha with W = alpha S scaled to alpha^ S^ (max-norms 1)
     # so that nothing overflows, as in the real function.
     far_r, far_i = _complex_far_log(
-        ops.where(far, p_l, -1.0), ops.where(far, q_l, 0.0), ops.where(far, x_l, 2.0), lim
+        where(far, p_l, -1.0), where(far, q_l, 0.0), where(far, x_l, 2.0), lim
     )
-    log_r = ops.where(far, far_r, mod_r)
-    log_i = ops.where(far, far_i, mod_i)
+    log_r = where(far, far_r, mod_r)
+    log_i = where(far, far_i, mod_i)
 
-    real = clamp(ops.where(exp_branch, exp_r, log_r), -lim.max, lim.max)
-    imag = clamp(ops.where(exp_branch, exp_i, log_i), -lim.max, lim.max)
+    real = clamp(where(exp_branch, exp_r, log_r), -lim.max, lim.max)
+    imag = clamp(where(exp_branch, exp_i, log_i), -lim.max, lim.max)
     return ops.cast(real, dtype), ops.cast(imag, dtype)

@@ -125,16 +125,20 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self.model.load_weights(weights)
         set_initial_epoch(self.model, metadata["epoch"])
 
+    def _write_weights(self, path):
+        # Built in memory, written by Python: on a full disk the write fails
+        # cleanly, where h5py writing the file itself would crash at exit.
+        data = weights_bytes(self.model)
+        with open(path, "wb") as f:
+            f.write(data)
+
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         epoch = getattr(self, BACKUP_AND_RESTORE_EPOCH)
         name = f"epoch-{epoch:05d}.weights.h5"
         final = os.path.join(self.backup_dir, name)
-        # Built in memory, written by Python: on a full disk the write fails
-        # cleanly, where h5py writing the file itself would crash at exit.
-        data = weights_bytes(self.model)
-        with atomic_path(final, suffix=".weights.h5") as tmp, open(tmp, "wb") as f:
-            f.write(data)
+        with atomic_path(final, suffix=".weights.h5") as tmp:
+            self._write_weights(tmp)
         atomic_write_json(
             os.path.join(self.backup_dir, _METADATA),
             {"epoch": epoch, "batch": 0, "weights": name},
