@@ -26,6 +26,7 @@ _SUBPACKAGES = (
     "datasets",
     "gradients",
     "plotting",
+    "symbolic",
     "cli",
 )
 
