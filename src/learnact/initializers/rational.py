@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
 from learnact._checks import check_choice, check_int, check_real
@@ -306,3 +307,43 @@ def _fit(f, m, n, low, high, form):
             f"interval=({low}, {high}); use form='safe'"
         )
     return best[: m + 1].copy(), np.r_[1.0, best[m + 1 :]], best_error
+
+
+@keras.saving.register_keras_serializable(package="learnact")
+class Coefficients(keras.initializers.Initializer):
+    """Initializer filling the last axis with the given coefficients (every position alike).
+
+    Args:
+        values: the coefficients, as many as the weight's last axis.
+
+    Returns:
+        Called with ``(shape, dtype)``: a tensor of that shape.
+
+    Raises:
+        ValueError: non-finite values, or a shape whose last axis has another length.
+
+    Example:
+        >>> np.asarray(Coefficients([0.5, 2.0])((2, 2)))
+        array([[0.5, 2. ],
+               [0.5, 2. ]], dtype=float32)
+    """
+
+    def __init__(self, values):
+        values = [float(v) for v in np.asarray(values, np.float64).reshape(-1)]
+        if not all(np.isfinite(values)):
+            raise UserInputError(f"`values` must be finite numbers; received values={values!r}")
+        self.values = values
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if not shape or shape[-1] != len(self.values):
+            raise UserInputError(
+                f"Coefficients holds {len(self.values)} values; the weight's last axis must "
+                f"match, received shape={shape}"
+            )
+        dtype = dtype or keras.backend.floatx()
+        values = keras.ops.convert_to_tensor(np.asarray(self.values), dtype=dtype)
+        return values * keras.ops.ones(shape, dtype=dtype)
+
+    def get_config(self) -> dict:
+        return {"values": list(self.values)}
