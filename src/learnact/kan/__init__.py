@@ -2,15 +2,18 @@
 
 * :func:`update_grids`: grids adapted to the inputs of each layer, function kept;
 * :func:`refine`: a copy with finer grids, started from the same function;
-* :class:`GridExtension`: grid updates on a schedule during ``model.fit``.
+* :class:`GridExtension`: grid updates on a schedule during ``model.fit``;
+* :class:`KANSparsity`: pykan's L1 + entropy penalty on the edges;
+* :func:`prune`: a smaller model without the inactive edges and units.
 
 Example:
     >>> from learnact import kan
-    >>> sorted(name for name in kan.__all__ if not name.startswith("_"))[:3]
-    ['GridExtension', 'refine', 'update_grids']
+    >>> sorted(kan.__all__)
+    ['GridExtension', 'KANSparsity', 'prune', 'refine', 'update_grids']
 """
 
 from learnact.kan.callbacks import GridExtension
 from learnact.kan.grids import refine, update_grids
+from learnact.kan.sparsity import KANSparsity, prune
 
-__all__ = ["GridExtension", "refine", "update_grids"]
+__all__ = ["GridExtension", "KANSparsity", "prune", "refine", "update_grids"]
