@@ -193,7 +193,14 @@ class _Problem:
 def _fit_optax(problem: _Problem, steps, iterations, history_size) -> list[float]:
     import jax
 
+    try:
+        # The traced objective reads the layers' Python attributes (a regulariser set or
+        # removed since): a changed configuration must not reuse an old compilation.
+        config = repr(problem.model.get_config())
+    except NotImplementedError:
+        config = object()  # a model without a config: compile afresh every time
     key = (
+        config,
         iterations,
         history_size,
         tuple((tuple(v.shape), str(v.dtype)) for v in problem.model.trainable_variables),
