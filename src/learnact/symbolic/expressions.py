@@ -649,11 +649,13 @@ def kan_basis_terms(x, knots: np.ndarray, basis: str, order: int) -> list:
     ]
 
 
-def kan_edges(layer, x: np.ndarray) -> np.ndarray:
+def kan_edges(layer, x: np.ndarray, skip=()) -> np.ndarray:
     """Every edge's ``phi_ij(x_i)`` of a ``KANDense``, object array ``(inputs, units)``.
 
     Formula:
         phi_ij(x) = w_ij base(x) + sum_k c_ijk B_k(x)   (bias excluded)
+
+    Edges ``(i, j)`` in ``skip`` are left None (a snapped layer fills them).
     """
     knots = np.asarray(keras.ops.convert_to_numpy(layer.grid), np.float64)
     spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel), np.float64)
@@ -669,6 +671,8 @@ def kan_edges(layer, x: np.ndarray) -> np.ndarray:
         else:
             terms = kan_basis_terms(x[i], knots[i], layer.basis, layer.spline_order)
         for j in range(units):
+            if (i, j) in skip:
+                continue
             c = spline[i, :, j]
             if layer.basis == "bspline":
                 phi = _spline_edge(x[i], knots[i], pieces, c)
@@ -690,7 +694,16 @@ def _kan_dense(layer, x):
         raise UserInputError(
             f"layer {layer.name!r}: KANDense formulas take a vector input; received {x.shape}"
         )
-    edges = kan_edges(layer, x)
+    symbolic = getattr(layer, "symbolic_edges", [])
+    edges = kan_edges(layer, x, skip={(i, j) for i, j, _ in symbolic})
+    if symbolic:  # a SnappedKANDense: a g(b x_i + c) + d on its listed edges
+        from learnact.symbolic.snap import library_functions
+
+        affine = weight(layer.affine)
+        for e, (i, j, name) in enumerate(symbolic):
+            (function,) = library_functions([name])
+            a, b, c, d = affine[e]
+            edges[i, j] = a * function.sympy(b * x[i] + c) + d
     y = np.array([sympy.Add(*edges[:, j]) for j in range(edges.shape[1])], dtype=object)
     if layer.bias is not None:
         y = y + weight(layer.bias)
