@@ -134,3 +134,15 @@ def test_bessel_j0_matches_scipy():
     got = np.asarray(ops.convert_to_numpy(bessel_j0(x.astype("float32"))), np.float64)
     assert np.all(np.isfinite(got))
     np.testing.assert_allclose(got, scipy.special.j0(x.astype("float32")), atol=3e-7)
+
+
+def test_inspect_describes_the_snapped_edges(snapped):
+    from learnact.inspection import describe
+
+    _, model, _ = snapped
+    (layer,) = describe(model, features=2).layers
+    assert layer.class_name == "SnappedKANDense"
+    assert "4 edge(s) snapped to known functions:" in layer.details.notes
+    text = str(describe(model, features=2, digits=3))
+    assert "phi[x0 -> y0](sin) = 1.5*sin(2.0*x + 0.5) - 0.3" in text
+    assert "phi[x0 -> y3](J0) = 1.2*besselj(0, 3.0*x + 1.0) + 0.1" in text
