@@ -146,3 +146,16 @@ def test_inspect_describes_the_snapped_edges(snapped):
     text = str(describe(model, features=2, digits=3))
     assert "phi[x0 -> y0](sin) = 1.5*sin(2.0*x + 0.5) - 0.3" in text
     assert "phi[x0 -> y3](J0) = 1.2*besselj(0, 3.0*x + 1.0) + 0.1" in text
+
+
+def test_training_continues_on_the_snapped_parameters():
+    from learnact.training import fit_lbfgs
+
+    layer = SnappedKANDense(1, symbolic_edges=[(0, 0, "sin")], use_bias=False)
+    model = keras.Sequential([keras.Input((1,)), layer])
+    layer.affine.assign(np.array([[1.4, 2.1, 0.4, -0.2]], "float32"))
+    x = data(400, seed=4)
+    y = 1.5 * np.sin(2.0 * x + 0.5) - 0.3
+    fit_lbfgs(model, x, y, steps=5)
+    a, b, c, d = ops.convert_to_numpy(layer.affine)[0]
+    np.testing.assert_allclose((a, b, c, d), (1.5, 2.0, 0.5, -0.3), atol=1e-3)
