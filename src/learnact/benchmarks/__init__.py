@@ -12,7 +12,9 @@ Suites:
 * ``polydense``: PolynomialDense vs Dense + ReLU;
 * ``numgrad``: batched ``numerical_gradient`` vs the loop of "Deep Learning
   from Scratch" (section 4.3.3), with errors;
-* ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN.
+* ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN;
+* ``kan``: KANDense (every basis) vs Dense + ReLU, PolynomialDense and
+  pykan's KANLayer (PyTorch backend), batch 100, 1000 -> 1000.
 
 Example:
     >>> from learnact.benchmarks import run_suites
@@ -30,7 +32,7 @@ import time
 
 from learnact.errors import UserInputError
 
-SUITES = ("series", "polydense", "numgrad", "cnn")
+SUITES = ("series", "polydense", "numgrad", "cnn", "kan")
 
 
 def environment() -> dict:
