@@ -32,3 +32,14 @@ def test_bad_digits_and_models():
         network_formulas(model, digits=0)
     with pytest.raises(UserInputError, match="model"):
         network_formulas("model.keras")
+
+
+def test_kan_formulas_print_without_refolding_their_piecewise():
+    from learnact.layers import KANDense
+
+    model = keras.Sequential(
+        [keras.Input((2,)), KANDense(2, grid_size=3), KANDense(1, grid_size=3)]
+    )
+    (line,) = network_formulas(model, digits=3)
+    # Rebuilding (xreplace) would fold the second layer's conditions into ITE(...) chains.
+    assert "Piecewise((0, " in line and "ITE" not in line

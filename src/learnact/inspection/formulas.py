@@ -19,6 +19,30 @@ def rounded(expression, digits: int):
     return expression.xreplace({n: sympy.Float(n, digits) for n in expression.atoms(sympy.Float)})
 
 
+def render(expression, digits: int, latex: bool = False) -> str:
+    """Print ``expression`` (text or LaTeX) with every float shown to ``digits`` significant digits.
+
+    A printer, not :func:`rounded`: rebuilding a KAN formula's ``Piecewise``
+    makes sympy fold the nested conditions into a far larger expression.
+
+    Example:
+        >>> import sympy
+        >>> render(sympy.Float(0.123456789) * sympy.Symbol("x"), 3)
+        '0.123*x'
+    """
+    import sympy
+    from sympy.printing.latex import LatexPrinter
+    from sympy.printing.str import StrPrinter
+
+    base = LatexPrinter if latex else StrPrinter
+
+    class Printer(base):
+        def _print_Float(self, expr):
+            return super()._print_Float(sympy.Float(expr, digits))
+
+    return Printer().doprint(expression)
+
+
 def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str]:
     """Return ``y<k> = <formula>`` per output unit of ``model`` (:func:`learnact.symbolic.formula`).
 
@@ -42,8 +66,6 @@ def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str
         >>> network_formulas(model, latex=True)
         ['y_{1} = \\\\tanh{\\\\left(0.5 x_{1} + 0.25 \\\\right)}']
     """
-    import sympy
-
     from learnact.symbolic import formula
 
     digits = check_int("digits", digits, minimum=1, maximum=15)
@@ -51,12 +73,9 @@ def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str
         raise UserInputError(f"`model` must be a Keras model; received {type(model).__name__}")
     lines = []
     for k, expression in enumerate(formula(model), start=1):
-        expression = rounded(expression, digits)
-        if latex:
-            lines.append(f"y_{{{k}}} = {sympy.latex(expression)}")
-        else:
-            lines.append(f"y{k} = {sympy.sstr(expression)}")
+        label = f"y_{{{k}}}" if latex else f"y{k}"
+        lines.append(f"{label} = {render(expression, digits, latex)}")
     return lines
 
 
-__all__ = ["network_formulas", "rounded"]
+__all__ = ["network_formulas", "render", "rounded"]
