@@ -60,6 +60,7 @@ def pykan_run(dataset):
     from kan import KAN
 
     start = time.perf_counter()
+    os.makedirs("/tmp/pykan", exist_ok=True)  # pykan's prune writes its history there
     model = KAN(width=[2, 5, 1], grid=3, k=3, seed=0, auto_save=False, ckpt_path="/tmp/pykan")
     model.fit(dataset, opt="LBFGS", steps=50, lamb=0.001, log=50)
     model = model.prune()
