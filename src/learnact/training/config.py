@@ -30,7 +30,7 @@ class RunConfig:
     Args:
         model: a model name, "expandable-cnn" or "baseline-cnn".
         order: order of the expansion, 1 to 16 (models that take one).
-        expansion: "taylor", "polynomial-dense" or "none" (also
+        expansion: "taylor", "polynomial-dense", "rational" or "none" (also
             "polynomial_dense" and None), for models that take one.
         dataset: "digits", "mnist" or "cifar10".
         data_dir: folder holding the dataset's original archive, or None.
