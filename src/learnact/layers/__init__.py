@@ -24,3 +24,7 @@ __all__ += ["is_learnact_layer", "layer_classes", "learnact_layers"]
 from learnact.layers.rational import Rational  # noqa: E402
 
 __all__ += ["Rational"]
+
+from learnact.layers.kan_dense import KANDense  # noqa: E402
+
+__all__ += ["KANDense"]

@@ -12,6 +12,7 @@ import numbers
 
 import keras
 
+from learnact._backend import layers_support_jit
 from learnact.errors import UserInputError
 from learnact.layers.parameter import Parameter
 
@@ -55,6 +56,8 @@ class ElementwiseLayer(keras.layers.Layer):
     def __init__(self, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+        # Not torch.compile on PyTorch (minutes per model; see layers_support_jit).
+        self.supports_jit = layers_support_jit(keras.backend.backend())
         self.shared_axes = normalize_shared_axes(shared_axes)
 
     def parameter_specs(self) -> dict[str, Parameter]:
