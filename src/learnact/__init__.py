@@ -29,6 +29,7 @@ _SUBPACKAGES = (
     "datasets",
     "gradients",
     "plotting",
+    "symbolic",
     "cli",
 )
 

@@ -31,3 +31,14 @@ def test_quick_series_and_numgrad_report_ratios():
 def test_unknown_suite_is_refused():
     with pytest.raises(UserInputError, match="unknown suite 'nope'"):
         run_suites(["nope"])
+
+
+@pytest.mark.slow
+def test_quick_kan_suite_times_every_basis_against_dense():
+    report = run_suites(["kan"], quick=True)
+    rows = {row["name"]: row for row in report["suites"]["kan"]["rows"]}
+    assert rows["dense_relu"]["ratio"] == pytest.approx(1.0)
+    bases = {"kan_bspline", "kan_chebyshev", "kan_rbf", "kan_fourier"}
+    assert bases | {"dense9x_relu", "polydense3"} <= set(rows)
+    assert all(row["median_ms"] > 0 and "memory_mb" in row for row in rows.values())
+    json.dumps(report)

@@ -14,7 +14,10 @@ curves with learnact.plotting.plot_activation.
 
 For TaylorExpansion the polynomial is f(x) = sum_p c_p (x - center)^p of each
 feature; for PolynomialDense it is g_ij(x) = sum_p W_p[i, j] B_p(x), the
-contribution of input i to unit j, for its most nonlinear connections.
+contribution of input i to unit j, for its most nonlinear connections. For
+KANDense every edge's learned function phi_ij is drawn in a grid of small
+plots, as pykan's plot() does (<layer>-edges.png next to the curves), and its
+strongest edges are listed (with formulas for the Chebyshev basis).
 
 example:
   learnact inspect runs/demo/model.keras --features 3 --plot runs/demo/activations.png

@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from learnact._checks import check_int
-from learnact.layers import PolynomialDense, TaylorExpansion, learnact_layers
+from learnact.layers import KANDense, PolynomialDense, TaylorExpansion, learnact_layers
 
 # Configuration entries shown in a layer's summary line, when present and not None.
 SUMMARY_KEYS = ("order", "center", "parameterization", "merge", "shared_axes", "basis", "units")
+SUMMARY_KEYS += ("grid_size", "spline_order")
 
 
 @dataclasses.dataclass
@@ -252,6 +253,53 @@ def _polynomial_dense(layer, features: int, digits: int) -> Details:
         i, j = (int(v) for v in np.unravel_index(int(flat), weights.shape[1:]))
         expr = basis_polynomial(weights[:, i, j], layer.basis, digits)
         details.formulas.append((f"g[{i} -> {j}](x)", expr))
+    return details
+
+
+@describes(KANDense)
+def _kan_dense(layer, features: int, digits: int) -> Details:
+    """The grid, and the strongest edges ``x_i -> y_j`` by pykan's score (mean ``|phi_ij|``).
+
+    For the Chebyshev basis each shown edge also gets its formula,
+    ``w silu(x) + sum_k c_k T_k(u)`` with ``u = tanh((x - c) / r)``.
+    """
+    import keras
+    import sympy
+
+    from learnact.plotting.kan import edge_curves, edge_strength
+
+    knots = np.asarray(keras.ops.convert_to_numpy(layer.grid), dtype=np.float64)
+    low, high = knots[:, layer.spline_order], knots[:, -1 - layer.spline_order]
+    details = Details()
+    if np.ptp(low) == 0 and np.ptp(high) == 0:
+        interval = f"[{low[0]:.{digits}g}, {high[0]:.{digits}g}]"
+        details.notes.append(f"grid range {interval} on every input")
+    else:
+        details.notes.append(
+            f"grid ranges from [{low.min():.{digits}g}, {high.min():.{digits}g}] "
+            f"to [{low.max():.{digits}g}, {high.max():.{digits}g}] (adapted per input)"
+        )
+    _, phi = edge_curves(layer)
+    score = edge_strength(phi)
+    strongest = np.argsort(-score, axis=None)[:features]
+    edges = [np.unravel_index(int(flat), score.shape) for flat in strongest]
+    described = ", ".join(f"x{i}->y{j} {score[i, j]:.{digits}g}" for i, j in edges)
+    details.notes.append(f"strongest edges (mean |phi|): {described}")
+    details.hidden = max(0, score.size - len(edges)) if layer.basis == "chebyshev" else 0
+    if layer.basis != "chebyshev":
+        return details
+    spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel))
+    base = None if layer.base_kernel is None else keras.ops.convert_to_numpy(layer.base_kernel)
+    x = sympy.Symbol("x")
+    for i, j in edges:
+        centre, half = (low[i] + high[i]) / 2, (high[i] - low[i]) / 2
+        details.notes.append(f"x{i}: u = tanh((x - {centre:.{digits}g})/{half:.{digits}g})")
+        expr = basis_polynomial(spline[i, :, j], "chebyshev", digits, symbol="u")
+        if base is not None:
+            name = keras.activations.serialize(layer.base_activation)
+            name = name if isinstance(name, str) else "base"
+            expr = sympy.Float(float(base[i, j]), digits) * sympy.Function(name)(x) + expr
+        details.formulas.append((f"phi[x{i} -> y{j}]", expr))
     return details
 
 

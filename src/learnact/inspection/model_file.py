@@ -45,12 +45,15 @@ class Inspection:
         description: what its learnact layers learned.
         plot: the image written, or None.
         no_plot: why there is no image (None when there is one or none was asked).
+        edge_plots: ``{layer name: image}``, the edge functions of each
+            ``KANDense`` layer in a grid (:func:`learnact.plotting.plot_kan_edges`).
     """
 
     path: str
     description: ModelDescription
     plot: str | None = None
     no_plot: str | None = None
+    edge_plots: dict = dataclasses.field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = self.description.lines()
@@ -59,6 +62,8 @@ class Inspection:
             lines.append(f"activation curves written to {self.plot}")
         elif self.no_plot:
             lines.append(f"no plot: {self.no_plot}")
+        for name, image in self.edge_plots.items():
+            lines.append(f"edge functions of {name} written to {image}")
         return "\n".join(lines)
 
 
@@ -66,6 +71,9 @@ def inspect_model(
     path, *, features: int = 3, digits: int = 4, x_range=(-3.0, 3.0), plot=None
 ) -> Inspection:
     """Load a saved model, describe its learnact layers, and plot their activation curves.
+
+    Each ``KANDense`` layer also gets a grid of its edge functions, written
+    next to ``plot`` as ``<layer name>-edges.png``.
 
     Args:
         path: a ``.keras`` file.
@@ -97,14 +105,28 @@ def inspect_model(
         return inspection
     from learnact.plotting import plot_activation, save_figure
 
+    _plot_kan_edges(model, os.path.dirname(os.path.abspath(plot)), inspection)
     try:
         figure = plot_activation(model, x_range=x_range, features=features)
     except UserInputError as exc:  # e.g. no layer with a curve to draw
-        inspection.no_plot = first_line(exc)
+        if not inspection.edge_plots:
+            inspection.no_plot = first_line(exc)
         return inspection
     save_figure(figure, plot, dpi=100)
     inspection.plot = os.fspath(plot)
     return inspection
+
+
+def _plot_kan_edges(model, folder: str, inspection: Inspection) -> None:
+    """Write the edge-function grid of every ``KANDense`` of ``model`` into ``folder``."""
+    from learnact.layers import KANDense, learnact_layers
+    from learnact.plotting import plot_kan_edges, save_figure
+
+    for layer in learnact_layers(model):
+        if isinstance(layer, KANDense):
+            image = os.path.join(folder, f"{layer.name}-edges.png")
+            save_figure(plot_kan_edges(layer), image, dpi=100)
+            inspection.edge_plots[layer.name] = image
 
 
 __all__ = ["Inspection", "inspect_model", "load_model"]

@@ -50,6 +50,9 @@ class ElementwiseLayer(keras.layers.Layer):
         **kwargs: base layer arguments (``name``, ``dtype``, ...).
     """
 
+    # Whether the weights are cast to the compute dtype under mixed precision.
+    parameter_autocast = True
+
     def __init__(self, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -114,6 +117,7 @@ class ElementwiseLayer(keras.layers.Layer):
                 regularizer=spec.regularizer,
                 constraint=spec.constraint,
                 trainable=spec.trainable,
+                autocast=self.parameter_autocast,
             )
             setattr(self, name, weight)
         axes = {

@@ -1,4 +1,4 @@
-"""Pure math on ``keras.ops``: polynomials, the soft exponential, basis functions.
+"""Pure math on ``keras.ops``: polynomials, rational functions, the soft exponential, bases.
 
 Nothing here knows about layers; every function takes and returns backend
 tensors (or anything ``keras.ops`` accepts) and runs on JAX, PyTorch and
@@ -15,6 +15,10 @@ check_backend(keras.backend.backend())
 
 from learnact.ops.basis import basis_functions  # noqa: E402,F401
 from learnact.ops.polynomial import polynomial_terms, polyval, powers  # noqa: E402,F401
+
+# The function shadows its module's name on the package; import the module's
+# other names with ``from learnact.ops.rational import ...``.
+from learnact.ops.rational import rational  # noqa: E402,F401
 from learnact.ops.soft_exponential import (  # noqa: E402,F401
     complex_soft_exponential,
     soft_exponential,

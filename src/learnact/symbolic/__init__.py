@@ -1,0 +1,19 @@
+"""Exact formulas of whole networks, and snapping learned edges to known functions.
+
+* :func:`formula`: the sympy expression of every output unit of a model,
+  exact to float rounding (``sympy.lambdify`` reproduces the predictions);
+* :func:`register_twin`: the sympy twin of a ``parametric_activation``
+  formula written with ``keras.ops``.
+
+Example:
+    >>> import keras
+    >>> from learnact.layers import TaylorExpansion
+    >>> model = keras.Sequential([keras.Input((1,)), TaylorExpansion(2)])
+    >>> formula(model)
+    [x1]
+"""
+
+from learnact.symbolic.expressions import expresses, register_twin
+from learnact.symbolic.formula import formula
+
+__all__ = ["expresses", "formula", "register_twin"]
