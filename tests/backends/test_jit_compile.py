@@ -14,7 +14,9 @@ import pytest
 
 from learnact.layers import (
     ComplexSoftExponential,
+    KANDense,
     PolynomialDense,
+    Rational,
     SoftExponential,
     TaylorExpansion,
 )
@@ -28,6 +30,8 @@ from tests.conftest import backend
         lambda: PolynomialDense(2, order=2),
         SoftExponential,
         ComplexSoftExponential,
+        Rational,
+        lambda: KANDense(2),
     ],
 )
 def test_jit_compile_true_is_kept_except_on_torch(make):
