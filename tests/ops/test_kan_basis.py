@@ -222,3 +222,13 @@ def test_second_derivative_of_a_bspline_matches_scipy(spline_order):
     )
     want = scipy.interpolate.BSpline(knots, c, spline_order).derivative(2)(x[:, 0])
     np.testing.assert_allclose(got[:, 0], want, rtol=1e-3, atol=1e-3)
+
+
+def test_the_taylor_form_used_on_jax_matches_scipy_on_every_backend():
+    from learnact.ops.basis import _bspline_taylor
+
+    knots = uniform_knots((-1, 1), 4, 3)
+    x = np.random.default_rng(8).uniform(-3, 3, size=(30, 1, 1)).astype(np.float32)
+    knots32 = ops.convert_to_tensor(knots[None].astype(np.float32))
+    got = numpy(_bspline_taylor(ops.convert_to_tensor(x), knots32, 3, 7))
+    np.testing.assert_allclose(got[:, 0], scipy_bsplines(x[:, 0, 0], knots, 3), atol=1e-6)
