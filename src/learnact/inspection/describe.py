@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from learnact._checks import check_int
-from learnact.layers import KANDense, PolynomialDense, Rational, TaylorExpansion, learnact_layers
+from learnact.layers import (
+    KANDense,
+    PolynomialDense,
+    Rational,
+    SnappedKANDense,
+    TaylorExpansion,
+    learnact_layers,
+)
 
 # Configuration entries shown in a layer's summary line, when present and not None.
 SUMMARY_KEYS = ("order", "center", "parameterization", "merge", "shared_axes", "basis", "units")
@@ -351,6 +358,26 @@ def _kan_dense(layer, features: int, digits: int) -> Details:
             name = name if isinstance(name, str) else "base"
             expr = sympy.Float(float(base[i, j]), digits) * sympy.Function(name)(x) + expr
         details.formulas.append((f"phi[x{i} -> y{j}]", expr))
+    return details
+
+
+@describes(SnappedKANDense)
+def _snapped_kan_dense(layer, features: int, digits: int) -> Details:
+    """A KANDense's description, then every snapped edge's ``a g(b x + c) + d``."""
+    import keras
+    import sympy
+
+    from learnact.inspection.formulas import rounded
+    from learnact.symbolic.snap import library_functions
+
+    details = _kan_dense(layer, features, digits)
+    affine = np.asarray(keras.ops.convert_to_numpy(layer.affine), dtype=np.float64)
+    details.notes.append(f"{len(layer.symbolic_edges)} edge(s) snapped to known functions:")
+    x = sympy.Symbol("x")
+    for (i, j, name), (a, b, c, d) in zip(layer.symbolic_edges, affine, strict=True):
+        (function,) = library_functions([name])
+        expr = sympy.Float(a) * function.sympy(sympy.Float(b) * x + sympy.Float(c)) + sympy.Float(d)
+        details.formulas.append((f"phi[x{i} -> y{j}]({name})", rounded(expr, digits)))
     return details
 
 

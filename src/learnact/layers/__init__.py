@@ -28,3 +28,7 @@ __all__ += ["Rational"]
 from learnact.layers.kan_dense import KANDense  # noqa: E402
 
 __all__ += ["KANDense"]
+
+from learnact.layers.snapped_kan import SnappedKANDense, register_edge_function  # noqa: E402
+
+__all__ += ["SnappedKANDense", "register_edge_function"]

@@ -3,7 +3,10 @@
 * :func:`formula`: the sympy expression of every output unit of a model,
   exact to float rounding (``sympy.lambdify`` reproduces the predictions);
 * :func:`register_twin`: the sympy twin of a ``parametric_activation``
-  formula written with ``keras.ops``.
+  formula written with ``keras.ops``;
+* :func:`snap`: KAN edges replaced by ``a g(b x + c) + d`` for known ``g``
+  (pykan's ``auto_symbolic``), with the table of fits; :func:`add_function`
+  extends its library.
 
 Example:
     >>> import keras
@@ -15,5 +18,14 @@ Example:
 
 from learnact.symbolic.expressions import expresses, register_twin
 from learnact.symbolic.formula import formula
+from learnact.symbolic.snap import SnapTable, SymbolicFunction, add_function, snap
 
-__all__ = ["expresses", "formula", "register_twin"]
+__all__ = [
+    "SnapTable",
+    "SymbolicFunction",
+    "add_function",
+    "expresses",
+    "formula",
+    "register_twin",
+    "snap",
+]

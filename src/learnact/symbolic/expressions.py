@@ -26,7 +26,9 @@ import numpy as np
 from learnact.errors import UserInputError
 from learnact.layers import (
     ComplexSoftExponential,
+    KANDense,
     PolynomialDense,
+    Rational,
     SoftExponential,
     TaylorExpansion,
 )
@@ -497,6 +499,217 @@ def _complex_soft_exponential(layer, x):
     return np.concatenate([real, imag], axis=-1)
 
 
+def rational(x, numerator, denominator, form="safe"):
+    """``P(x) / Q(x)`` of :func:`learnact.ops.rational` (``denominator`` holds ``b_1..b_n``).
+
+    Formula:
+        safe:     Q = 1 + |b_1 x| + ... + |b_n x^n|
+        abs_sum:  Q = 1 + |b_1 x + ... + b_n x^n|
+        pade:     Q = 1 + b_1 x + ... + b_n x^n  (the layer guards |Q| < 1e-4;
+                  the formula is the plain ratio)
+
+    Example:
+        >>> import sympy
+        >>> x = sympy.Symbol("x")
+        >>> rational(x, [0, 1], [1], "safe")
+        x/(Abs(x) + 1)
+    """
+    import sympy
+
+    p = horner(x, list(numerator))
+    powers = [x**k for k in range(1, len(denominator) + 1)]
+    if form == "safe":
+        q = 1 + sympy.Add(
+            *(sympy.Abs(b * t) for b, t in zip(denominator, powers, strict=True) if b != 0)
+        )
+    else:
+        total = sympy.Add(*(b * t for b, t in zip(denominator, powers, strict=True)))
+        q = 1 + (sympy.Abs(total) if form == "abs_sum" else total)
+    return p / q
+
+
+@expresses(Rational)
+def _rational(layer, x):
+    numerator, denominator = (weight(c) for c in layer.coefficients())
+    b = denominator[..., 1:]  # the leading 1 is implicit in rational()
+    per_group = x.shape[-1] // layer.groups if layer.groups else None
+    out = np.empty(x.shape, dtype=object)
+    for index in np.ndindex(x.shape):
+        if per_group is None:  # per element; shared axes have size 1
+            where = tuple(0 if numerator.shape[k] == 1 else i for k, i in enumerate(index))
+        else:  # one function per group of channels on the last axis
+            where = (index[-1] // per_group,)
+        out[index] = rational(x[index], list(numerator[where]), list(b[where]), layer.form)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# KANDense: every edge's function of its input.
+# ---------------------------------------------------------------------------
+
+
+def _piecewise(pairs):
+    """A ``Piecewise`` built without evaluation, its ``(value, condition)`` pairs as given.
+
+    ``sympy.Piecewise`` folds every condition that holds another Piecewise
+    (``ExprCondPair.__new__`` calls ``piecewise_fold``), which takes
+    exponential time on the splines of a second KAN layer, whose conditions
+    are the first layer's splines; the pairs here are already in canonical
+    form (ordered thresholds, a final ``True``), so nothing is lost.
+    """
+    import sympy
+    from sympy.core.containers import Tuple
+    from sympy.functions.elementary.piecewise import ExprCondPair
+
+    return sympy.Basic.__new__(
+        sympy.Piecewise, *(Tuple.__new__(ExprCondPair, sympy.sympify(e), c) for e, c in pairs)
+    )
+
+
+def _bspline_pieces(knots: np.ndarray, order: int) -> list:
+    """The B-splines of degree ``order`` on ``knots``, one interval at a time, as polynomials.
+
+    Returns:
+        For each knot interval ``[t_j, t_{j+1})`` of positive length:
+        ``(j, m_j, P)`` with ``m_j`` the interval's midpoint and ``P`` of shape
+        ``(K, order + 1)``: row ``k`` holds the coefficients of ``B_k`` in
+        powers of ``u = x - m_j`` (lowest first). Cox-de Boor on polynomial
+        coefficients, in float64.
+    """
+    from numpy.polynomial import polynomial as P
+
+    m = len(knots)
+    pieces = []
+    for j in range(m - 1):
+        if not knots[j + 1] > knots[j]:
+            continue
+        mid = (knots[j] + knots[j + 1]) / 2
+        b = [np.array([1.0 if l == j else 0.0]) for l in range(m - 1)]
+        for p in range(1, order + 1):
+            n = m - 1 - p
+            nxt = []
+            for l in range(n):
+                term = np.zeros(1)
+                d_left = knots[l + p] - knots[l]
+                if d_left > 0:
+                    term = P.polyadd(term, P.polymul([mid - knots[l], 1.0], b[l]) / d_left)
+                d_right = knots[l + p + 1] - knots[l + 1]
+                if d_right > 0:
+                    term = P.polyadd(
+                        term, P.polymul([knots[l + p + 1] - mid, -1.0], b[l + 1]) / d_right
+                    )
+                nxt.append(term)
+            b = nxt
+        rows = np.zeros((len(b), order + 1))
+        for k, poly in enumerate(b):
+            rows[k, : len(poly)] = poly
+        pieces.append((j, mid, rows))
+    return pieces
+
+
+def _spline_edge(x, knots, pieces, coefficients):
+    """``sum_k c_k B_k(x)`` as a Piecewise of one polynomial per knot interval (0 outside)."""
+    import sympy
+
+    pairs = [(sympy.Integer(0), sympy.StrictLessThan(x, number(knots[0]), evaluate=False))]
+    for j, mid, rows in pieces:
+        poly = coefficients @ rows  # lowest power first, in u = x - mid
+        u = x - number(mid)
+        value = horner(u, [number(c) for c in poly])
+        condition = sympy.StrictLessThan(x, number(knots[j + 1]), evaluate=False)
+        pairs.append((value, condition))
+    pairs.append((sympy.Integer(0), sympy.true))
+    return _piecewise(pairs)
+
+
+def kan_basis_terms(x, knots: np.ndarray, basis: str, order: int) -> list:
+    """The ``K`` basis functions of a KAN edge (rbf, chebyshev, fourier) as sympy expressions.
+
+    The formulas of :func:`learnact.ops.basis.kan_basis`; B-splines are
+    expressed per edge by :func:`_spline_edge` instead.
+    """
+    import sympy
+
+    count = len(knots) - 1 - order
+    if basis == "rbf":
+        out = []
+        for j in range(count):
+            centre = (knots[j] + knots[j + order + 1]) / 2
+            width = (knots[j + order + 1] - knots[j]) / (order + 1)
+            out.append(sympy.exp(-(((x - number(centre)) / number(width)) ** 2)))
+        return out
+    low, high = knots[order], knots[-1 - order]
+    if basis == "chebyshev":
+        u = sympy.tanh((x - number((low + high) / 2)) / number((high - low) / 2))
+        return basis_terms(u, count, "chebyshev")
+    theta = sympy.pi * (x - number(low)) / number(high - low)
+    return [
+        sympy.cos((k // 2 + 1) * theta) if k % 2 == 0 else sympy.sin((k // 2 + 1) * theta)
+        for k in range(count)
+    ]
+
+
+def kan_edges(layer, x: np.ndarray, skip=()) -> np.ndarray:
+    """Every edge's ``phi_ij(x_i)`` of a ``KANDense``, object array ``(inputs, units)``.
+
+    Formula:
+        phi_ij(x) = w_ij base(x) + sum_k c_ijk B_k(x)   (bias excluded)
+
+    Edges ``(i, j)`` in ``skip`` are left None (a snapped layer fills them).
+    """
+    knots = np.asarray(keras.ops.convert_to_numpy(layer.grid), np.float64)
+    spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel), np.float64)
+    inputs, units = spline.shape[0], spline.shape[2]
+    base = None
+    if layer.base_kernel is not None:
+        base = activation(layer.base_activation, x, f"layer {layer.name!r}")
+        base_kernel = weight(layer.base_kernel)
+    edges = np.empty((inputs, units), dtype=object)
+    for i in range(inputs):
+        if layer.basis == "bspline":
+            pieces = _bspline_pieces(knots[i], layer.spline_order)
+        else:
+            terms = kan_basis_terms(x[i], knots[i], layer.basis, layer.spline_order)
+        for j in range(units):
+            if (i, j) in skip:
+                continue
+            c = spline[i, :, j]
+            if layer.basis == "bspline":
+                phi = _spline_edge(x[i], knots[i], pieces, c)
+            else:
+                phi = sum(
+                    (number(ck) * t for ck, t in zip(c, terms, strict=True) if ck != 0), number(0)
+                )
+            if base is not None and base_kernel[i, j] != 0:
+                phi = base_kernel[i, j] * base[i] + phi
+            edges[i, j] = phi
+    return edges
+
+
+@expresses(KANDense)
+def _kan_dense(layer, x):
+    import sympy
+
+    if x.ndim != 1:
+        raise UserInputError(
+            f"layer {layer.name!r}: KANDense formulas take a vector input; received {x.shape}"
+        )
+    symbolic = getattr(layer, "symbolic_edges", [])
+    edges = kan_edges(layer, x, skip={(i, j) for i, j, _ in symbolic})
+    if symbolic:  # a SnappedKANDense: a g(b x_i + c) + d on its listed edges
+        from learnact.symbolic.snap import library_functions
+
+        affine = weight(layer.affine)
+        for e, (i, j, name) in enumerate(symbolic):
+            (function,) = library_functions([name])
+            a, b, c, d = affine[e]
+            edges[i, j] = a * function.sympy(b * x[i] + c) + d
+    y = np.array([sympy.Add(*edges[:, j]) for j in range(edges.shape[1])], dtype=object)
+    if layer.bias is not None:
+        y = y + weight(layer.bias)
+    return y
+
+
 # Sympy twins of parametric_activation formulas, by layer class.
 TWINS: dict[type, Callable] = {}
 
@@ -569,6 +782,9 @@ def _parametric(layer, x):
 
 __all__ = [
     "RULES",
+    "kan_basis_terms",
+    "kan_edges",
+    "rational",
     "TWINS",
     "activation",
     "complex_soft_exponential",
