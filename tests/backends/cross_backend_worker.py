@@ -16,7 +16,9 @@ import numpy as np
 import learnact.layers  # noqa: F401  (registers the layer classes for loading)
 from learnact.layers import (
     ComplexSoftExponential,
+    KANDense,
     PolynomialDense,
+    Rational,
     SoftExponential,
     TaylorExpansion,
 )
@@ -34,6 +36,8 @@ def build() -> keras.Model:
             PolynomialDense(5, order=2, basis="chebyshev", input_bound=2.0),
             SoftExponential(alpha_initializer=keras.initializers.Constant(0.3)),
             ComplexSoftExponential(alpha_real_initializer=keras.initializers.Constant(-0.2)),
+            Rational(),
+            KANDense(4, grid_size=4),
             keras.layers.Dense(2),
         ]
     )

@@ -186,3 +186,15 @@ def test_bad_arguments_name_the_argument_and_value(kwargs, name):
 def test_groups_must_divide_the_last_axis():
     with pytest.raises(ValueError, match="groups"):
         Rational(groups=4)(np.zeros((2, 6), np.float32))
+
+
+@pytest.mark.parametrize("form", ["safe", "abs_sum", "pade"])
+@pytest.mark.parametrize("groups", [None, 2])
+def test_gradient_check_passes(form, groups):
+    """Fused backward (JAX, PyTorch) or autodiff (TensorFlow) vs float64 finite differences."""
+    from learnact.gradients import gradient_check
+
+    x = np.random.default_rng(0).uniform(-2.5, 2.5, (4, 6))
+    approximates = "tanh" if form == "pade" else "leaky_relu"
+    layer = Rational(form=form, groups=groups, approximates=approximates)
+    assert gradient_check(layer, x, seed=0).passed

@@ -191,3 +191,44 @@ def test_basis_keeps_the_input_dtype():
         for basis in KAN_BASES:
             dtype = kan_basis(x, knots, basis, 2).dtype
             assert keras.backend.standardize_dtype(dtype) == "float64"
+
+
+def _second_derivative(fn, x):
+    """d^2/dx^2 of sum(fn(x)) for an elementwise fn, on JAX or PyTorch."""
+    if backend() == "jax":
+        import jax
+
+        first = jax.grad(lambda t: ops.sum(fn(t)))
+        return np.asarray(jax.grad(lambda t: ops.sum(first(t)))(x))
+    import torch
+
+    t = torch.tensor(x, requires_grad=True)
+    (first,) = torch.autograd.grad(ops.sum(fn(t)), t, create_graph=True)
+    (second,) = torch.autograd.grad(first.sum(), t)
+    return second.numpy()
+
+
+@pytest.mark.parametrize("spline_order", [2, 3])
+def test_second_derivative_of_a_bspline_matches_scipy(spline_order):
+    # Derivatives of every order are exact (a PDE loss differentiates twice).
+    if backend() == "tensorflow":
+        pytest.skip("differentiated twice on JAX and PyTorch")
+    knots = uniform_knots((-1, 1), 4, spline_order)
+    x = np.random.default_rng(6).uniform(-1, 1, size=(12, 1)).astype(np.float32)
+    c = np.random.default_rng(7).normal(size=(4 + spline_order,)).astype(np.float32)
+    got = _second_derivative(
+        lambda t: ops.sum(ops.multiply(bspline_basis(t, knots[None], spline_order), c), axis=-1),
+        x,
+    )
+    want = scipy.interpolate.BSpline(knots, c, spline_order).derivative(2)(x[:, 0])
+    np.testing.assert_allclose(got[:, 0], want, rtol=1e-3, atol=1e-3)
+
+
+def test_the_taylor_form_used_on_jax_matches_scipy_on_every_backend():
+    from learnact.ops.basis import _bspline_taylor
+
+    knots = uniform_knots((-1, 1), 4, 3)
+    x = np.random.default_rng(8).uniform(-3, 3, size=(30, 1, 1)).astype(np.float32)
+    knots32 = ops.convert_to_tensor(knots[None].astype(np.float32))
+    got = numpy(_bspline_taylor(ops.convert_to_tensor(x), knots32, 3, 7))
+    np.testing.assert_allclose(got[:, 0], scipy_bsplines(x[:, 0, 0], knots, 3), atol=1e-6)

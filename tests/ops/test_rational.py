@@ -307,3 +307,12 @@ def test_gradients_beyond_the_direct_limit(form):
     _, grads = _session_vjp(x, a, b, form)
     g = np.ones(5, np.float32)
     _check_gradients(grads, x, a, b, g, form)
+
+
+@pytest.mark.parametrize("form", ["safe", "abs_sum"])
+def test_gradients_beyond_the_direct_limit_in_a_large_batch(form):
+    """Batch > 16 rows with a few huge entries: the chunked rare path (JAX scan) agrees."""
+    x, a, b, _ = _inputs((37, 3), (3, 4), (3, 3), seed=4)
+    x[[2, 20, 36], [0, 1, 2]] = [-2e6, 5e6, 1e8]
+    _, grads = _session_vjp(x, a, b, form)
+    _check_gradients(grads, x, a, b, np.ones((37, 3), np.float32), form)

@@ -14,7 +14,9 @@ Suites:
   from Scratch" (section 4.3.3), with errors;
 * ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN;
 * ``kan``: KANDense (every basis) vs Dense + ReLU, PolynomialDense and
-  pykan's KANLayer (PyTorch backend), batch 100, 1000 -> 1000.
+  pykan's KANLayer (PyTorch backend), batch 100, 1000 -> 1000;
+* ``rational``: Rational(5, 4) (fused and autodiff) vs PReLU, TaylorExpansion
+  and, on PyTorch, the ``rational_activations`` package.
 
 Opt-in suites (:data:`OPTIONAL_SUITES`, run only when named: they take minutes
 or need the ``bench`` extra):
@@ -39,6 +41,7 @@ import time
 from learnact.errors import UserInputError
 
 SUITES = ("series", "polydense", "numgrad", "cnn", "kan")
+SUITES += ("rational",)
 # Run only when named (``--suite kan-tasks``); module name: the suite name with "_".
 OPTIONAL_SUITES = ("kan-tasks",)
 
@@ -128,6 +131,11 @@ def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
     columns = [group or "", "candidate", "median ms", "ratio", *extras]
     cells = []
     for row in rows:
+        if "skipped" in row:
+            # A candidate that could not run (e.g. a peer package that does not import).
+            cells.append([str(row.get(group, "")), row["name"], "skipped", row["skipped"]])
+            cells[-1] += [""] * (len(columns) - len(cells[-1]))
+            continue
         line = [
             str(row.get(group, "")),
             row["name"],

@@ -31,6 +31,8 @@ most a tenth of pykan's wall time.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import tempfile
 import time
@@ -101,7 +103,6 @@ def _rmse(prediction, target) -> float:
 
 
 def _run_pykan(plan, dataset, folder) -> list[dict]:
-    from kan import KAN
 
     # pykan's refine and prune save checkpoints there whatever auto_save says.
     os.makedirs(folder, exist_ok=True)
@@ -109,27 +110,36 @@ def _run_pykan(plan, dataset, folder) -> list[dict]:
     rows = []
     for label, action, argument, steps, lamb, stop in plan["stages"]:
         start = time.perf_counter()
-        if action == "init":
-            model = KAN(
-                width=list(plan["width"]),  # pykan rewrites it in place
-                grid=argument,
-                k=3,
-                seed=plan["seed"],
-                auto_save=False,
-                ckpt_path=folder,
+        # pykan prints a line per saved checkpoint and a progress bar per fit: keep the
+        # report clean (both are cheap, so the timing is not changed by the redirection).
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            model = _pykan_stage(model, plan, action, argument, folder)
+            results = model.fit(
+                dataset, opt="LBFGS", steps=steps, lamb=lamb, stop_grid_update_step=stop, log=steps
             )
-        elif action == "prune":
-            model = model.prune()
-        else:
-            model = model.refine(argument)
-        results = model.fit(
-            dataset, opt="LBFGS", steps=steps, lamb=lamb, stop_grid_update_step=stop, log=steps
-        )
         seconds = time.perf_counter() - start
         rows.append(
             {"stage": label, "seconds": seconds, "test_rmse": float(results["test_loss"][-1])}
         )
     return rows
+
+
+def _pykan_stage(model, plan, action, argument, folder):
+    """Return pykan's model for a stage: a new KAN, the pruned model or the refined one."""
+    from kan import KAN
+
+    if action == "init":
+        return KAN(
+            width=list(plan["width"]),  # pykan rewrites it in place
+            grid=argument,
+            k=3,
+            seed=plan["seed"],
+            auto_save=False,
+            ckpt_path=folder,
+        )
+    if action == "prune":
+        return model.prune()
+    return model.refine(argument)
 
 
 # --- learnact ------------------------------------------------------------------------

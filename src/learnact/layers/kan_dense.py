@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from learnact._backend import layers_support_jit
 from learnact._checks import check_choice, check_int, check_interval
 from learnact.errors import UserInputError
 from learnact.layers.precision import widen
@@ -136,6 +137,8 @@ class KANDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        # Not torch.compile on PyTorch (minutes per model; see layers_support_jit).
+        self.supports_jit = layers_support_jit(keras.backend.backend())
         self.units = check_int("units", units, minimum=1)
         self.basis = check_choice("basis", basis, KAN_BASES)
         self.grid_size = check_int("grid_size", grid_size, minimum=1)

@@ -223,7 +223,23 @@ class Rational(ElementwiseLayer):
                 autocast=self.parameter_autocast,
             )
             setattr(self, name, weight)
-        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={-1: channels})
+        last = len(input_shape) - 1
+        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={last: channels})
+
+    def starting_function(self, x):
+        """The function the layer started as, on NumPy ``x`` (None: explicit initializers).
+
+        Example:
+            >>> Rational(approximates="relu").starting_function(np.array([-1.0, 2.0]))
+            array([0., 2.])
+        """
+        if self._given["numerator"] is not None or self._given["denominator"] is not None:
+            return None
+        if isinstance(self.approximates, str):
+            return FIT_FUNCTIONS[self.approximates](np.asarray(x, np.float64))
+        if callable(self.approximates):
+            return np.asarray(self.approximates(np.asarray(x, np.float64)), np.float64)
+        return None
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(numerator, denominator)`` as NumPy, the denominator with its leading 1.

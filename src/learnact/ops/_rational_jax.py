@@ -71,7 +71,40 @@ def _direct_grads(x, numerator, denominator, g, form):
     )
 
 
+# Rows per step of the scan that bounds the rare path's memory (see _split_grads).
+_CHUNK = 16
+
+
 def _split_grads(x, numerator, denominator, g, form):
+    """Gradients when some ``|x|`` is beyond the direct limit, a few batch rows at a time.
+
+    The scaled form's autodiff keeps about fifteen input-sized temporaries;
+    inside the conditional XLA reserves them even when the branch is never
+    taken, which made the compiled step's memory 10x the direct path's. A scan
+    over chunks of ``_CHUNK`` rows of the leading (batch) axis bounds them to
+    chunk size. Zero padding rows (``x = g = 0``) add nothing to the sums.
+    """
+    shape = g.shape
+    param_ndim = max(numerator.ndim, denominator.ndim) - 1
+    if len(shape) <= param_ndim or shape[0] <= _CHUNK:
+        return _split_grads_whole(x, numerator, denominator, g, form)
+    rows, pad = shape[0], -shape[0] % _CHUNK
+    widths = [(0, pad)] + [(0, 0)] * (len(shape) - 1)
+
+    def chunks(array):
+        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, _CHUNK) + shape[1:])
+
+    def step(carry, item):
+        dx, dn, dd = _split_grads_whole(*item[:1], numerator, denominator, item[1], form)
+        return (carry[0] + dn, carry[1] + dd), dx
+
+    zeros = (jnp.zeros_like(numerator), jnp.zeros_like(denominator))
+    (dn, dd), dx = jax.lax.scan(step, zeros, (chunks(x), chunks(g)))
+    dx = dx.reshape((-1,) + shape[1:])[:rows]
+    return _unbroadcast(dx, x.shape).astype(x.dtype), dn, dd
+
+
+def _split_grads_whole(x, numerator, denominator, g, form):
     big = _big(x, numerator, denominator)
     inside = _direct_grads(
         jnp.where(big, 0.0, x), numerator, denominator, jnp.where(big, 0.0, g), form

@@ -8,6 +8,7 @@ written once, in :func:`basis_terms`, and serves both.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -243,6 +244,18 @@ def bspline_basis(x, knots, spline_order: int):
                    + (t_{j+p+1} - x) / (t_{j+p+1} - t_{j+1}) B_{j+1}^{p-1}(x)
         (a term with a zero denominator, from repeated knots, is 0)
 
+    How it is differentiated (one result, two paths). On JAX, the recursion
+    carries the derivatives ``B^(d)``, ``d <= k``, along with the values
+    (Leibniz's rule on each linear factor) at a copy ``x0`` of ``x`` that
+    autodiff does not see, and returns the Taylor polynomial
+    ``sum_d B^(d)(x0) (x - x0)^d / d!``: its value is ``B(x0)`` exactly
+    (``x - x0`` is 0), its derivatives of every order are exact (each piece is
+    a polynomial of degree ``k``), and the backward pass only meets that
+    polynomial; differentiating XLA's fused recursion instead made a
+    forward+backward pass of a 1000 -> 1000 KAN layer 40% slower on CPU.
+    Eager PyTorch and TensorFlow run the plain recursion, which costs them
+    half as much as carrying the derivatives, and differentiate it.
+
     Args:
         x: tensor ``(..., inputs)``.
         knots: tensor ``(inputs, M)``, non-decreasing rows, ``M > spline_order + 1``.
@@ -259,23 +272,71 @@ def bspline_basis(x, knots, spline_order: int):
     """
     x = ops.convert_to_tensor(x)
     knots = ops.cast(knots, x.dtype)
+    k = check_int("spline_order", spline_order, minimum=0)
+    count = int(knots.shape[-1]) - 1 - k
     # One interval past the outer knots every B-spline is 0, so clamping there
     # changes no value, and keeps x - t finite for x near the float maximum
     # (inf * 0 would be NaN, in the value and in the gradient).
     low = 2 * knots[:, 0] - knots[:, 1]
     high = 2 * knots[:, -1] - knots[:, -2]
     x = ops.expand_dims(ops.minimum(ops.maximum(x, low), high), -1)
+    if keras.backend.backend() == "jax":
+        return _bspline_taylor(x, knots, k, count)
     b = ops.cast(
-        ops.logical_and(ops.greater_equal(x, knots[:, :-1]), ops.less(x, knots[:, 1:])),
-        x.dtype,
+        ops.logical_and(ops.greater_equal(x, knots[:, :-1]), ops.less(x, knots[:, 1:])), x.dtype
     )
     m = int(knots.shape[-1])
-    for p in range(1, spline_order + 1):
+    for p in range(1, k + 1):
         n = m - 1 - p
         left = (x - knots[:, :n]) * _safe_reciprocal(knots[:, p : p + n] - knots[:, :n])
         right = (knots[:, p + 1 :] - x) * _safe_reciprocal(knots[:, p + 1 :] - knots[:, 1 : 1 + n])
         b = left * b[..., :n] + right * b[..., 1:]
     return b
+
+
+def _bspline_taylor(x, knots, k: int, count: int):
+    """:func:`bspline_basis` as a Taylor polynomial around a stopped copy of ``x`` (see there)."""
+    x0 = ops.stop_gradient(x)
+
+    def t(r):  # t_{j+r} for j = 0 .. count-1
+        return knots[:, r : r + count]
+
+    # level[r][d]: d-th derivative of B_{j+r}^p, every j at once, at x0.
+    inside = [
+        ops.logical_and(ops.greater_equal(x0, t(r)), ops.less(x0, t(r + 1))) for r in range(k + 1)
+    ]
+    level = [[ops.cast(b, x.dtype)] for b in inside]
+    for p in range(1, k + 1):
+        level = [
+            _raise_degree(level[r], level[r + 1], x0, t(r), t(r + 1), t(r + p), t(r + p + 1))
+            for r in range(k + 1 - p)
+        ]
+    derivatives = level[0]
+    h = x - x0
+    y, power = derivatives[0] + 0 * h, 1  # 0 * h: still a function of x when k = 0
+    for d in range(1, k + 1):
+        power = power * h / d
+        y = y + derivatives[d] * power
+    return y
+
+
+def _raise_degree(lower, upper, x, t_j, t_j1, t_jp, t_jp1):
+    """Derivatives ``0..p`` of ``B_j^p`` from those ``0..p-1`` of ``B_j^{p-1}``, ``B_{j+1}^{p-1}``.
+
+    ``B^p = L B_j + R B_{j+1}`` with ``L = (x - t_j) a``, ``R = (t_{j+p+1} - x) c``,
+    so ``(B^p)^(d) = L B_j^(d) + R B_{j+1}^(d) + d (a B_j^(d-1) - c B_{j+1}^(d-1))``.
+    """
+    a = _safe_reciprocal(t_jp - t_j)
+    c = _safe_reciprocal(t_jp1 - t_j1)
+    left, right = (x - t_j) * a, (t_jp1 - x) * c
+    p = len(lower)
+    out = []
+    for d in range(p + 1):
+        value = left * lower[d] + right * upper[d] if d < p else 0
+        if d > 0:
+            value = value + d * (a * lower[d - 1] - c * upper[d - 1])
+        out.append(value)
+    return out
 
 
 def _safe_reciprocal(d):
