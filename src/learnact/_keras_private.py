@@ -12,6 +12,7 @@ learnact), so that ``gradients`` may use it.
 from __future__ import annotations
 
 import contextlib
+import io
 
 # keras.callbacks.BackupAndRestore methods that learnact's AtomicBackupAndRestore
 # overrides (Keras calls them at train begin and at every epoch end), and the
@@ -75,6 +76,35 @@ def set_initial_epoch(model, epoch: int) -> None:
     model._initial_epoch = int(epoch)
 
 
+class _WeightsBuffer(io.BytesIO):
+    """An in-memory file ``model.save_weights`` accepts: its ``str`` ends in ``.weights.h5``."""
+
+    def __str__(self) -> str:
+        return "in-memory.weights.h5"
+
+
+def weights_bytes(model) -> bytes:
+    """Return the bytes of ``model.save_weights`` (an HDF5 ``.weights.h5``), written in memory.
+
+    Why: h5py writing straight to a full disk fails halfway and leaves an HDF5
+    file it cannot close; its finalizer then prints "Exception ignored"
+    tracebacks and the interpreter segfaults at exit. Built in memory, the
+    file reaches the disk through a plain Python write, whose ``OSError``
+    (ENOSPC) is an ordinary exception. Keras's ``H5IOStore`` writes to an
+    ``io.BytesIO`` given in place of the path; ``save_weights`` only checks
+    that the path's ``str`` ends in ``.weights.h5``.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> weights_bytes(model)[:4]
+        b'\\x89HDF'
+    """
+    buffer = _WeightsBuffer()
+    model.save_weights(buffer)
+    return buffer.getvalue()
+
+
 def sublayers(layer) -> list:
     """Return ``layer`` and every layer inside it, at any depth (``Layer._flatten_layers``).
 
@@ -90,11 +120,32 @@ def sublayers(layer) -> list:
     return list(layer._flatten_layers(include_self=True))
 
 
+def run_through_graph(model, inputs, operation_fn):
+    """Run a functional model's graph on ``inputs`` with ``operation_fn(layer)(*args)`` per node.
+
+    ``Functional._run_through_graph``: Keras's own walk of a functional
+    graph (nodes by depth, shared layers and nested models included), with
+    any objects as values; learnact's symbolic export passes arrays of sympy
+    expressions through it. ``inputs`` is the flat list matching
+    ``model.inputs``; the result has the structure of ``model.outputs``.
+
+    Example:
+        >>> import keras
+        >>> x = keras.Input((1,))
+        >>> model = keras.Model(x, keras.layers.Add()([x, x]))
+        >>> run_through_graph(model, ["a"], lambda layer: lambda values: "+".join(values))
+        'a+a'
+    """
+    return model._run_through_graph(inputs, operation_fn=operation_fn)
+
+
 __all__ = [
     "BACKUP_AND_RESTORE_EPOCH",
     "BACKUP_AND_RESTORE_HOOKS",
     "dtype_demotion_table",
     "keep_64_bit_results",
+    "run_through_graph",
     "set_initial_epoch",
     "sublayers",
+    "weights_bytes",
 ]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from learnact._files import read_history
 from learnact.cli.main import main
 from learnact.training import RunConfig
 from learnact.training.callbacks import backup_epoch
+from tests.conftest import fill_disk
 
 METRIC_KEYS = {"test_accuracy", "test_loss", "epochs", "seconds", "parameters"}
 
@@ -131,3 +133,112 @@ def test_sigkill_then_resume_keeps_each_epoch_once(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert METRIC_KEYS <= set(metrics) and metrics["epochs"] == 3
     assert metrics["test_accuracy"] > 0.8
+
+
+# `learnact train` on the first 300 digits (and 100 test images): with batches of 1, an
+# epoch lasts a second or a few on every backend, so that a test can interrupt one.
+SMALL_TRAIN = """
+import sys
+import learnact.training.run as run
+load = run.load_dataset
+def small(*args, **kwargs):
+    (x, y), (xt, yt) = load(*args, **kwargs)
+    return (x[:300], y[:300]), (xt[:100], yt[:100])
+run.load_dataset = small
+from learnact.cli import main
+sys.exit(main())
+"""
+
+
+def _train_process(out, *args, backend=None):
+    """The command and environment of a small `learnact train` run (session's backend)."""
+    cmd = [sys.executable, "-c", SMALL_TRAIN]
+    cmd += ["train", "--batch-size", "1", "--quiet", "--out", str(out), *args]
+    env = _env()
+    env["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "jax")
+    return cmd, env
+
+
+# Seconds after epoch 0 is backed up (epoch 1 starting) at which Ctrl-C is sent: at the
+# epoch boundary, early and later in the epoch.
+SIGINT_DELAYS = (0.0, 0.3, 0.9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", SIGINT_DELAYS)
+def test_sigint_mid_epoch_stops_with_130_and_resumes(tmp_path, delay):
+    out = tmp_path / "run"
+    cmd, env = _train_process(out, "--epochs", "30")
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if backup_epoch(out / "backup") >= 1:
+            break
+        time.sleep(0.01)
+    time.sleep(delay)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = stdout.decode(), stderr.decode()
+    assert process.returncode == 130, stderr[-2000:]
+    assert stderr.strip().splitlines()[-1] == "learnact train: interrupted"
+    assert "Traceback" not in stderr
+    done = backup_epoch(out / "backup")
+    assert 1 <= done < 30  # stopped long before the 30 epochs were over
+    assert f"interrupted: checkpoint after epoch {done}" in stdout
+    assert [row["epoch"] for row in read_history(out / "history.csv")] == list(range(done))
+    assert not (out / "metrics.json").exists()
+
+    cmd, env = _train_process(out, "--epochs", str(done + 1), "--resume")
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resuming {out} after epoch {done}" in resumed.stdout
+    assert [row["epoch"] for row in read_history(out / "history.csv")] == list(range(done + 1))
+
+
+# TensorFlow's start-up notes (keras.utils.set_random_seed imports TensorFlow when it
+# is installed, whatever the backend): not learnact's output.
+TF_NOTES = re.compile(r"^(WARNING: All log messages before absl|I\d{4} |To enable the following)")
+
+
+def _learnact_stderr(text):
+    return [line for line in text.strip().splitlines() if not TF_NOTES.match(line)]
+
+
+def _assert_one_line_no_space(result):
+    assert result.returncode == 2, result.stderr[-3000:]
+    lines = _learnact_stderr(result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("learnact train: error:"), result.stderr
+    assert "no space left" in lines[0] and "resume" in lines[0]
+
+
+@pytest.mark.slow
+def test_full_disk_is_one_line_keeps_the_checkpoint_and_resumes(small_disk):
+    out = small_disk / "run"
+    cmd, env = _train_process(out, "--batch-size", "32", "--epochs", "1")
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    backup = (out / "backup" / "epoch-00001.weights.h5").read_bytes()
+
+    filler = fill_disk(small_disk)
+    cmd, env = _train_process(out, "--batch-size", "32", "--epochs", "2", "--resume")
+    full = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    _assert_one_line_no_space(full)
+    assert "checkpoint after epoch 1" in full.stderr
+    assert backup_epoch(out / "backup") == 1
+    assert (out / "backup" / "epoch-00001.weights.h5").read_bytes() == backup
+
+    filler.unlink()
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert [row["epoch"] for row in read_history(out / "history.csv")] == [0, 1]
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
+
+
+@pytest.mark.slow
+def test_a_disk_too_small_for_the_first_checkpoint_is_one_line(small_disk):
+    # The report: --out on a 1 MiB disk printed h5py tracebacks and segfaulted (exit 139).
+    fill_disk(small_disk, keep_free=1024 * 1024)
+    cmd, env = _train_process(small_disk / "run", "--batch-size", "32", "--epochs", "1")
+    full = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    _assert_one_line_no_space(full)

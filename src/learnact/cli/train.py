@@ -81,7 +81,7 @@ def add_model_arguments(parser) -> None:
         default=default.expansion,
         metavar="KIND",
         help="taylor (a series on each of the 512 features; default), polynomial-dense "
-        "(a polynomial classifier) or none",
+        "(a polynomial classifier), rational (Padé units of degrees ORDER/ORDER-1) or none",
     )
     parser.add_argument(
         "--grid-size",

@@ -47,6 +47,8 @@ class Inspection:
         no_plot: why there is no image (None when there is one or none was asked).
         edge_plots: ``{layer name: image}``, the edge functions of each
             ``KANDense`` layer in a grid (:func:`learnact.plotting.plot_kan_edges`).
+        formulas: ``y<k> = ...`` per output unit when asked
+            (:func:`learnact.inspection.formulas.network_formulas`).
     """
 
     path: str
@@ -54,10 +56,14 @@ class Inspection:
     plot: str | None = None
     no_plot: str | None = None
     edge_plots: dict = dataclasses.field(default_factory=dict)
+    formulas: list = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         lines = self.description.lines()
         lines[0] = f"{self.path}: {lines[0]}"
+        if self.formulas:
+            lines.append("formula of the whole network:")
+            lines += [f"  {line}" for line in self.formulas]
         if self.plot:
             lines.append(f"activation curves written to {self.plot}")
         elif self.no_plot:
@@ -68,7 +74,14 @@ class Inspection:
 
 
 def inspect_model(
-    path, *, features: int = 3, digits: int = 4, x_range=(-3.0, 3.0), plot=None
+    path,
+    *,
+    features: int = 3,
+    digits: int = 4,
+    x_range=(-3.0, 3.0),
+    plot=None,
+    formula: bool = False,
+    latex: bool = False,
 ) -> Inspection:
     """Load a saved model, describe its learnact layers, and plot their activation curves.
 
@@ -82,6 +95,9 @@ def inspect_model(
         x_range: ``(low, high)`` of the curves' input.
         plot: where to write the curves (an image file); None for
             ``activations.png`` next to the model; False for no plot.
+        formula: also give the exact formula of the whole network
+            (:func:`learnact.symbolic.formula`), rounded to ``digits``.
+        latex: that formula in LaTeX (implies ``formula``).
 
     Returns:
         An :class:`Inspection`.
@@ -101,6 +117,10 @@ def inspect_model(
         raise UserInputError(f"`plot` {plot!r} is a folder; give an image file name (.png)")
     model = load_model(path)
     inspection = Inspection(path, describe(model, features=features, digits=digits))
+    if formula or latex:
+        from learnact.inspection.formulas import network_formulas
+
+        inspection.formulas = network_formulas(model, digits=digits, latex=latex)
     if plot is False or not inspection.description.layers:
         return inspection
     from learnact.plotting import plot_activation, save_figure

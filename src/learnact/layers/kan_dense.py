@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from learnact._backend import layers_support_jit
 from learnact._checks import check_choice, check_int, check_interval
 from learnact.errors import UserInputError
 from learnact.layers.precision import widen
@@ -88,6 +89,10 @@ class KANDense(keras.layers.Layer):
         spline_kernel_regularizer, base_kernel_regularizer, bias_regularizer,
         activity_regularizer, spline_kernel_constraint, base_kernel_constraint,
         bias_constraint: as in ``keras.layers.Dense``.
+        edge_regularizer: a Keras regularizer called, at each call, on the
+            spline part of every edge ``sum_k c_ijk B_k(x_i)``, shape
+            ``(batch, inputs, units)`` (pykan's sparsity penalty:
+            :class:`learnact.kan.KANSparsity`); None (default) skips it.
         **kwargs: base layer arguments.
 
     Returns:
@@ -125,12 +130,15 @@ class KANDense(keras.layers.Layer):
         base_kernel_regularizer=None,
         bias_regularizer=None,
         activity_regularizer=None,
+        edge_regularizer=None,
         spline_kernel_constraint=None,
         base_kernel_constraint=None,
         bias_constraint=None,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        # Not torch.compile on PyTorch (minutes per model; see layers_support_jit).
+        self.supports_jit = layers_support_jit(keras.backend.backend())
         self.units = check_int("units", units, minimum=1)
         self.basis = check_choice("basis", basis, KAN_BASES)
         self.grid_size = check_int("grid_size", grid_size, minimum=1)
@@ -147,6 +155,7 @@ class KANDense(keras.layers.Layer):
         self.spline_kernel_regularizer = keras.regularizers.get(spline_kernel_regularizer)
         self.base_kernel_regularizer = keras.regularizers.get(base_kernel_regularizer)
         self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.edge_regularizer = keras.regularizers.get(edge_regularizer)
         self.spline_kernel_constraint = keras.constraints.get(spline_kernel_constraint)
         self.base_kernel_constraint = keras.constraints.get(base_kernel_constraint)
         self.bias_constraint = keras.constraints.get(bias_constraint)
@@ -219,10 +228,13 @@ class KANDense(keras.layers.Layer):
 
     def call(self, inputs):
         x = widen(inputs)
+        basis = self.basis_values(x)
+        spline = ops.cast(self.spline_kernel, x.dtype)
         # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
-        y = ops.einsum(
-            "...ik,ikj->...j", self.basis_values(x), ops.cast(self.spline_kernel, x.dtype)
-        )
+        y = ops.einsum("...ik,ikj->...j", basis, spline)
+        if self.edge_regularizer is not None:
+            # The (batch, inputs, units) edge tensor is made only when a penalty reads it.
+            self.add_loss(self.edge_regularizer(ops.einsum("...ik,ikj->...ij", basis, spline)))
         if self.base_kernel is not None:
             y = y + ops.matmul(self.base_activation(x), ops.cast(self.base_kernel, x.dtype))
         if self.bias is not None:
@@ -260,6 +272,7 @@ class KANDense(keras.layers.Layer):
                     self.base_kernel_regularizer
                 ),
                 "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+                "edge_regularizer": keras.regularizers.serialize(self.edge_regularizer),
                 "spline_kernel_constraint": keras.constraints.serialize(
                     self.spline_kernel_constraint
                 ),

@@ -10,7 +10,7 @@ import time
 import keras
 
 from learnact._files import atomic_path, atomic_write_json, read_json
-from learnact._keras_private import BACKUP_AND_RESTORE_EPOCH, set_initial_epoch
+from learnact._keras_private import BACKUP_AND_RESTORE_EPOCH, set_initial_epoch, weights_bytes
 
 _METADATA = "training_metadata.json"
 
@@ -130,8 +130,11 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         epoch = getattr(self, BACKUP_AND_RESTORE_EPOCH)
         name = f"epoch-{epoch:05d}.weights.h5"
         final = os.path.join(self.backup_dir, name)
-        with atomic_path(final, suffix=".weights.h5") as tmp:
-            self.model.save_weights(tmp, overwrite=True)
+        # Built in memory, written by Python: on a full disk the write fails
+        # cleanly, where h5py writing the file itself would crash at exit.
+        data = weights_bytes(self.model)
+        with atomic_path(final, suffix=".weights.h5") as tmp, open(tmp, "wb") as f:
+            f.write(data)
         atomic_write_json(
             os.path.join(self.backup_dir, _METADATA),
             {"epoch": epoch, "batch": 0, "weights": name},

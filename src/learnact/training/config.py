@@ -30,7 +30,7 @@ class RunConfig:
     Args:
         model: a model name, "expandable-cnn", "baseline-cnn" or "kan".
         order: order of the expansion, 1 to 16 (models that take one).
-        expansion: "taylor", "polynomial-dense" or "none" (also
+        expansion: "taylor", "polynomial-dense", "rational" or "none" (also
             "polynomial_dense" and None), for models that take one.
         grid_size: grid intervals of the KAN layers (the "kan" model).
         dataset: "digits", "mnist" or "cifar10".

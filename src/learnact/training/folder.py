@@ -2,6 +2,7 @@
 
 The run folder holds::
 
+    run.lock       held by the run that owns the folder (its pid); see RunFolder.owned
     config.json    the run's configuration (checked when resuming)
     backup/        BackupAndRestore checkpoint (weights + optimizer, epoch)
     history.csv    CSVLogger rows, epoch 0..N-1, each exactly once
@@ -14,12 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import json
 import os
 import shutil
+import socket
+import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a run folder is then not guarded
+    fcntl = None
 
 from learnact._files import atomic_path, atomic_write_json, read_csv_table, read_json
-from learnact.training.callbacks import backup_epoch
-from learnact.training.config import RunConfig, check_resume
+from learnact.training.callbacks import backup_epoch, describe_backup
+from learnact.training.config import RunConfig, RunError, check_resume
+
+# errno values of a full disk (no space, quota exceeded).
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 # What a run writes into its folder; a fresh run removes these and nothing else.
 OUTPUTS = ("backup", "history.csv", "metrics.json", "config.json", "model.keras", "curves.png")
@@ -59,6 +72,98 @@ class RunFolder:
         self.config_path = os.path.join(self.out, "config.json")
         self.backup_dir = os.path.join(self.out, "backup")
         self.history_path = os.path.join(self.out, "history.csv")
+        self.lock_path = os.path.join(self.out, "run.lock")
+
+    @contextlib.contextmanager
+    def owned(self):
+        """Within the block, this process owns the folder: another run that tries is refused.
+
+        The owner holds an exclusive ``flock`` on ``run.lock``, which records its
+        pid, host and start time. The kernel drops the lock when the owner
+        exits, however it ends (SIGKILL included): a lock file left behind by a
+        dead run is stale, is found unlocked, and is taken over. The file is
+        removed when the block ends.
+
+        Raises:
+            RunError: another live run owns the folder (the message names its
+                pid, host and start time).
+            OSError: the lock file cannot be created or written (naming it; a
+                full disk included).
+        """
+        if fcntl is None:
+            yield
+            return
+        handle = self._lock()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(self.lock_path)
+            handle.close()
+
+    def _lock(self):
+        while True:
+            try:
+                handle = open(self.lock_path, "a+", encoding="utf-8")
+            except OSError as exc:
+                raise _named(exc, self.lock_path) from exc
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                owner = handle.read()
+                handle.close()
+                raise RunError(
+                    f"the run folder {self.out} is in use by another run ({_owner(owner)}); "
+                    "wait for it to end or use another run folder"
+                ) from None
+            except OSError as exc:
+                handle.close()
+                raise _named(exc, self.lock_path) from exc
+            # A run ending between our open and our flock removed the file we
+            # locked; a third run may have created a new one. Lock what is there.
+            try:
+                same = os.path.samestat(os.fstat(handle.fileno()), os.stat(self.lock_path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            handle.close()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+            handle.write(json.dumps(owner) + "\n")
+            handle.flush()
+        except OSError as exc:
+            handle.close()
+            with contextlib.suppress(OSError):
+                os.remove(self.lock_path)
+            raise _named(exc, self.lock_path) from exc
+        return handle
+
+    @contextlib.contextmanager
+    def disk_errors(self):
+        """Within the block, a full disk becomes one ``OSError`` naming the folder and its backup.
+
+        Why: the failing write may be Keras's CSV row, a weights file or a
+        JSON file, and its own error names none of them (or a temporary file).
+        The message says what was kept and that the run can be resumed.
+
+        Raises:
+            OSError: errno ENOSPC or EDQUOT, ``filename`` the run folder.
+        """
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in NO_SPACE:
+                raise
+            raise OSError(
+                exc.errno,
+                f"no space left on the device of the run folder "
+                f"({describe_backup(self.backup_dir)} kept; free some space, then resume the run)",
+                self.out,
+            ) from exc
 
     def stored_config(self, config: RunConfig) -> dict | None:
         """Return the configuration saved in the folder, after checking ``config`` may resume it.
@@ -117,6 +222,23 @@ class RunFolder:
             save_figure(figure, os.path.join(self.out, "curves.png"), dpi=100)
 
 
+def _named(error: OSError, path) -> OSError:
+    """``error`` with ``path`` as its file name (a failed write often names none)."""
+    if error.filename is not None:
+        return error
+    return type(error)(error.errno, error.strerror or str(error), os.fspath(path))
+
+
+def _owner(text: str) -> str:
+    """Describe the owner recorded in a lock file: ``pid 123 on host, since 12:00:00``."""
+    try:
+        owner = json.loads(text)
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(owner["started"]))
+        return f"pid {owner['pid']} on {owner['host']}, since {started}"
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
+        return "its pid is not recorded yet"
+
+
 def truncate_history(path, epochs_done: int) -> int:
     """Keep only rows of ``history.csv`` for epochs ``0 .. epochs_done - 1``, each once.
 
@@ -155,4 +277,4 @@ def truncate_history(path, epochs_done: int) -> int:
     return len(kept)
 
 
-__all__ = ["OUTPUTS", "RunFolder", "prepare_out", "truncate_history"]
+__all__ = ["NO_SPACE", "OUTPUTS", "RunFolder", "prepare_out", "truncate_history"]

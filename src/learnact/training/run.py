@@ -8,6 +8,7 @@ fit itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 
@@ -22,6 +23,7 @@ from learnact.training.callbacks import (
 )
 from learnact.training.config import RunConfig, RunError
 from learnact.training.folder import RunFolder
+from learnact.training.interrupt import StopOnInterrupt, deferred_interrupts
 from learnact.training.parallel import data_parallel
 
 
@@ -50,14 +52,14 @@ def split_validation(x, y, fraction: float, seed: int, multiple: int = 1):
     return (x[fit], y[fit]), validation
 
 
-def evaluate(model, x, y, batch_size: int, multiple: int = 1):
+def evaluate(model, x, y, batch_size: int, multiple: int = 1, callbacks=()):
     """Return ``(loss, accuracy)`` of a softmax classifier on ``(x, y)``, exactly.
 
     The inputs are padded to a multiple of ``multiple`` (data-parallel
     batches must split evenly over the devices) and the padding's predictions
     dropped, so every example counts once, whatever the device count. The loss
     is Keras's sparse categorical crossentropy (probabilities clipped to
-    ``[1e-7, 1 - 1e-7]``).
+    ``[1e-7, 1 - 1e-7]``). ``callbacks`` are given to ``model.predict``.
     """
     import numpy as np
 
@@ -65,7 +67,9 @@ def evaluate(model, x, y, batch_size: int, multiple: int = 1):
     pad = -n % multiple
     if pad:
         x = np.concatenate([x, x[:pad]])
-    probabilities = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))[:n]
+    probabilities = np.asarray(
+        model.predict(x, batch_size=batch_size, verbose=0, callbacks=list(callbacks))
+    )[:n]
     picked = np.clip(probabilities[np.arange(n), y], 1e-7, 1 - 1e-7)
     loss = float(-np.mean(np.log(picked.astype(np.float64))))
     accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == y))
@@ -121,11 +125,16 @@ def train_run(
     """
     config = config.validated()
     folder = RunFolder(out)
-    out = folder.out
-    stored = folder.stored_config(config) if resume else None
+    with folder.disk_errors(), folder.owned():
+        stored = folder.stored_config(config) if resume else None
+        return _train(config, folder, stored, resume, verbose, callbacks, log, data)
 
+
+def _train(config, folder, stored, resume, verbose, callbacks, log, data) -> dict:
+    """The body of :func:`train_run`, in the folder it owns."""
     import keras
 
+    out = folder.out
     parallel = data_parallel(config.data_parallel, config.batch_size, log)
     with parallel as (process, processes, devices):
         keras.utils.set_random_seed(config.seed)
@@ -152,36 +161,29 @@ def train_run(
         # Only now, with data and model ready, touch what is already in `out`.
         folder.start(config, resume, stored, log)
 
-        run_callbacks = [keras.callbacks.ProgbarLogger()] if verbose else []
-        run_callbacks += [
-            # Order matters: stop on NaN before anything is recorded; time the
-            # epoch before CSVLogger writes it; write the CSV row before the
-            # backup, so a kill between the two only leaves a row to drop.
-            StopOnNonFiniteLoss(),
-            EpochTimer(),
-            keras.callbacks.CSVLogger(folder.history_path, append=True),
-            AtomicBackupAndRestore(folder.backup_dir),
-            *callbacks,
-        ]
         try:
-            model.fit(
-                x_fit,
-                y_fit,
-                batch_size=config.batch_size,
-                epochs=config.epochs,
-                validation_data=validation,
-                callbacks=run_callbacks,
-                verbose=verbose,
-            )
-        except NonFiniteLossError as exc:
-            raise RunError(
-                f"{exc}: training stopped; {describe_backup(folder.backup_dir)} kept "
-                "(model.keras and metrics.json not written); resume it with a lower "
-                "learning rate"
-            ) from exc
-        test_loss, test_accuracy = evaluate(
-            model, x_test, y_test, config.batch_size, multiple=devices
-        )
+            with deferred_interrupts() as interrupted:
+                _fit(
+                    model,
+                    config,
+                    folder,
+                    (x_fit, y_fit),
+                    validation,
+                    verbose,
+                    callbacks,
+                    interrupted,
+                )
+                test_loss, test_accuracy = evaluate(
+                    model,
+                    x_test,
+                    y_test,
+                    config.batch_size,
+                    multiple=devices,
+                    callbacks=[StopOnInterrupt(interrupted)],
+                )
+        except KeyboardInterrupt:
+            log(f"interrupted: {describe_backup(folder.backup_dir)} kept; resume it to continue")
+            raise
         history = read_history(folder.history_path)
         epoch_seconds = [
             row["epoch_seconds"] for row in history if isinstance(row.get("epoch_seconds"), float)
@@ -200,6 +202,50 @@ def train_run(
         if process == 0:
             folder.write_outputs(model, metrics, history)
     return metrics
+
+
+def _fit(model, config, folder, fit_data, validation, verbose, callbacks, interrupted):
+    """``model.fit`` with the run's callbacks; a NaN loss becomes a :class:`RunError`."""
+    import keras
+
+    csv_logger = keras.callbacks.CSVLogger(folder.history_path, append=True)
+    run_callbacks = [keras.callbacks.ProgbarLogger()] if verbose else []
+    run_callbacks += [
+        # Order matters: stop on NaN before anything is recorded; time the
+        # epoch before CSVLogger writes it; write the CSV row before the
+        # backup, so a kill between the two only leaves a row to drop; stop on
+        # Ctrl-C after the backup, so that a finished epoch is kept.
+        StopOnNonFiniteLoss(),
+        EpochTimer(),
+        csv_logger,
+        AtomicBackupAndRestore(folder.backup_dir),
+        StopOnInterrupt(interrupted),
+        *callbacks,
+    ]
+    try:
+        model.fit(
+            *fit_data,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            validation_data=validation,
+            callbacks=run_callbacks,
+            verbose=verbose,
+        )
+    except NonFiniteLossError as exc:
+        raise RunError(
+            f"{exc}: training stopped; {describe_backup(folder.backup_dir)} kept "
+            "(model.keras and metrics.json not written); resume it with a lower "
+            "learning rate"
+        ) from exc
+    finally:
+        # Keras closes the CSV file only at the end of a fit that ends well;
+        # left open after an error, its buffered row would be flushed at exit
+        # (on a full disk: an "Exception ignored" traceback). Closed here, a
+        # failed flush is dropped: resuming rewrites the row.
+        csv_file = getattr(csv_logger, "csv_file", None)
+        if csv_file is not None and not csv_file.closed:
+            with contextlib.suppress(OSError):
+                csv_file.close()
 
 
 __all__ = ["build_model", "evaluate", "split_validation", "train_run"]
