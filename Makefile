@@ -23,12 +23,16 @@ demo: install
 	$(BIN)/learnact train --epochs 5 --out runs/demo
 
 # The import contracts (pyproject.toml), the whole suite and every docstring
-# example on JAX, then every backend-neutral part again on PyTorch.
-TORCH_TESTS := tests/ops tests/layers tests/initializers tests/gradients
+# example on JAX, then every backend-neutral part again on PyTorch and on
+# TensorFlow (tests/backends: native use of each framework, each test skipped
+# with its reason on the other two; tests/kan and tests/symbolic once they exist).
+BACKEND_TESTS := tests/ops tests/layers tests/initializers tests/gradients tests/backends \
+	$(wildcard tests/kan tests/symbolic)
 test: install
 	$(BIN)/lint-imports
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist loadfile -q --doctest-modules tests src
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist loadfile -q $(TORCH_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist loadfile -q $(BACKEND_TESTS)
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n 2 --dist loadfile -q $(BACKEND_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -58,6 +58,21 @@ def test_sublayers_walks_nested_layers():
     assert names[0] == "Sequential"
 
 
+def test_run_through_graph_walks_a_functional_graph_with_any_values():
+    a, b = keras.Input((1,)), keras.Input((1,))
+    shared = keras.layers.Dense(1)
+    total = keras.layers.Add()([shared(a), shared(b)])
+    model = keras.Model([a, b], total)
+
+    def operation_fn(layer):
+        if isinstance(layer, keras.layers.Add):
+            return lambda values: "(" + " + ".join(values) + ")"
+        return lambda value: f"{layer.name}({value})"
+
+    out = _keras_private.run_through_graph(model, ["a", "b"], operation_fn)
+    assert out == f"({shared.name}(a) + {shared.name}(b))"
+
+
 def test_weights_bytes_is_what_load_weights_reads(tmp_path):
     def model():
         return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])

@@ -1,7 +1,8 @@
 """learnact: learned nonlinearities for Keras 3, and tools to check and see gradients.
 
 Subpackages are imported lazily so that ``import learnact`` stays cheap and the
-Keras backend can still be chosen after it (``KERAS_BACKEND``; JAX when unset).
+Keras backend can still be chosen after it (``KERAS_BACKEND``; JAX when nothing
+has chosen one: see :mod:`learnact._backend`).
 
 Example:
     >>> import learnact
@@ -11,10 +12,12 @@ Example:
 """
 
 import importlib
-import os
 
-# JAX is the project's default backend; respect a user's explicit choice.
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from learnact._backend import choose_default_backend
+
+# JAX is the project's default backend, set only where neither the user
+# (KERAS_BACKEND, keras.json) nor an earlier `import keras` has chosen one.
+choose_default_backend()
 
 __version__ = "0.1.0"
 
@@ -26,6 +29,7 @@ _SUBPACKAGES = (
     "datasets",
     "gradients",
     "plotting",
+    "symbolic",
     "cli",
 )
 

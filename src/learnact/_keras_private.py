@@ -132,11 +132,31 @@ def sublayers(layer) -> list:
     return list(layer._flatten_layers(include_self=True))
 
 
+def run_through_graph(model, inputs, operation_fn):
+    """Run a functional model's graph on ``inputs`` with ``operation_fn(layer)(*args)`` per node.
+
+    ``Functional._run_through_graph``: Keras's own walk of a functional
+    graph (nodes by depth, shared layers and nested models included), with
+    any objects as values; learnact's symbolic export passes arrays of sympy
+    expressions through it. ``inputs`` is the flat list matching
+    ``model.inputs``; the result has the structure of ``model.outputs``.
+
+    Example:
+        >>> import keras
+        >>> x = keras.Input((1,))
+        >>> model = keras.Model(x, keras.layers.Add()([x, x]))
+        >>> run_through_graph(model, ["a"], lambda layer: lambda values: "+".join(values))
+        'a+a'
+    """
+    return model._run_through_graph(inputs, operation_fn=operation_fn)
+
+
 __all__ = [
     "BACKUP_AND_RESTORE_EPOCH",
     "BACKUP_AND_RESTORE_HOOKS",
     "dtype_demotion_table",
     "keep_64_bit_results",
+    "run_through_graph",
     "set_initial_epoch",
     "sublayers",
     "weights_bytes",

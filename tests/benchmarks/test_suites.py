@@ -31,3 +31,39 @@ def test_quick_series_and_numgrad_report_ratios():
 def test_unknown_suite_is_refused():
     with pytest.raises(UserInputError, match="unknown suite 'nope'"):
         run_suites(["nope"])
+
+
+@pytest.mark.slow
+def test_quick_kan_suite_times_every_basis_against_dense():
+    report = run_suites(["kan"], quick=True)
+    rows = {row["name"]: row for row in report["suites"]["kan"]["rows"]}
+    assert rows["dense_relu"]["ratio"] == pytest.approx(1.0)
+    bases = {"kan_bspline", "kan_chebyshev", "kan_rbf", "kan_fourier"}
+    assert bases | {"dense9x_relu", "polydense3"} <= set(rows)
+    assert all(row["median_ms"] > 0 and "memory_mb" in row for row in rows.values())
+    json.dumps(report)
+
+
+@pytest.mark.slow
+def test_quick_rational_suite_reports_fused_autodiff_and_the_peer():
+    import keras
+
+    report = run_suites(["rational"], quick=True)
+    rows = report["suites"]["rational"]["rows"]
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["prelu"]["ratio"] == pytest.approx(1.0)
+    assert {"taylor5", "taylor10", "rational54", "rational54_autodiff", "rational54_g1"} <= set(
+        by_name
+    )
+    assert by_name["rational54"]["speedup_vs_autodiff"] > 0
+    if keras.backend.backend() != "torch":
+        assert by_name["pau54"]["skipped"] == "PyTorch backend only"
+    else:  # the peer runs, or its row says why it could not
+        assert "median_ms" in by_name["pau54"] or by_name["pau54"]["skipped"]
+    names = [t["name"] for t in report["suites"]["rational"]["targets"]]
+    assert names[:2] == [
+        "rational54 / prelu at 64x128",
+        "rational54_autodiff / rational54 at 64x128",
+    ]
+    assert "pau54" in format_report(report) and "skipped" in format_report(report, markdown=True)
+    json.dumps(report)

@@ -38,3 +38,33 @@ def test_bad_files_and_ranges_are_one_line(tmp_path, capsys):
     err = _error(["inspect", str(tmp_path / "any.keras"), "--x-range", "1", "0"], capsys)
     assert "x_range" in err
     assert "digits" in _error(["inspect", str(tmp_path / "any.keras"), "--digits", "0"], capsys)
+
+
+@pytest.fixture
+def small_model_path(tmp_path):
+    import keras
+    import numpy as np
+
+    from learnact.layers import TaylorExpansion
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1), TaylorExpansion(2)])
+    model.layers[0].set_weights([np.array([[0.5], [-2.0]], "float32"), np.zeros(1, "float32")])
+    model.layers[1].coefficients.assign(np.array([[0.0, 1.0, 0.25]], "float32"))
+    path = tmp_path / "small.keras"
+    model.save(path)
+    return path
+
+
+def test_formula_prints_the_whole_network(small_model_path, capsys):
+    argv = ["inspect", str(small_model_path), "--plot", str(small_model_path.parent / "c.png")]
+    assert main([*argv, "--formula"]) == 0
+    out = capsys.readouterr().out
+    # u = 0.5 x1 - 2 x2;  y = u + 0.25 u^2, by Horner: u (0.25 u + 1)
+    assert "formula of the whole network:\n  y1 = (0.5*x1 - 2*x2)*(0.125*x1 - 0.5*x2 + 1)" in out
+    assert main([*argv, "--latex"]) == 0
+    assert "  y_{1} = \\left(0.5 x_{1} - 2 x_{2}\\right)" in capsys.readouterr().out
+
+
+def test_formula_of_a_model_without_one_is_one_line(model_path, capsys):
+    err = _error(["inspect", str(model_path), "--formula"], capsys)
+    assert "of class Conv2D has no formula" in err

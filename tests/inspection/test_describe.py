@@ -126,3 +126,22 @@ def test_safe_mode_stays_on(tmp_path):
     model.save(path)
     with pytest.raises(UserInputError, match="(?i)cannot load.*lambda"):
         load_model(path)
+
+
+def test_rational_layers_print_as_sympy_ratios_that_evaluate_to_the_layer():
+    import sympy
+
+    from learnact.inspection.describe import rational_expression
+    from learnact.layers import Rational
+
+    assert str(rational_expression([0.0, 1.0], [1.0, -0.5])) == "1.0*x/(0.5*Abs(x) + 1)"
+    assert str(rational_expression([1.0], [1.0, 2.0], "pade")) == "1.0/(2.0*x + 1)"
+    layer = Rational(3, 2, form="abs_sum", approximates="tanh", name="r")
+    model = keras.Sequential([keras.Input((3,)), layer], name="m")
+    text = str(describe(model, features=2, digits=8))
+    assert "r[0](x) = " in text and "Abs(" in text and "form='abs_sum'" in text
+    ((_, expr), _) = describe(model, features=2, digits=8).layers[0].details.formulas
+    x = np.array([[-2.0, 0.3, 1.7]], np.float32)
+    want = ops.convert_to_numpy(layer(x))[0, 0]
+    got = float(expr.subs(sympy.Symbol("x"), -2.0))
+    np.testing.assert_allclose(got, want, rtol=1e-5)

@@ -82,3 +82,15 @@ def test_bad_arguments(kwargs, needle):
     args = {"input_shape": (8, 8, 1), "num_classes": 10, **kwargs}
     with pytest.raises(ValueError, match=needle):
         expandable_cnn(**args)
+
+
+def test_rational_expansion_uses_pade_units_of_the_order():
+    from learnact.layers import Rational
+    from learnact.models import parse_model_spec
+
+    model = parse_model_spec("expandable-cnn:5:rational").build((8, 8, 1), 10)
+    layer = model.get_layer("expansion")
+    assert isinstance(layer, Rational)
+    assert (layer.numerator_degree, layer.denominator_degree) == (5, 4)
+    assert layer.numerator.shape == (512, 6) and model.output_shape == (None, 10)
+    assert parse_model_spec("expandable-cnn:5:rational").label == "expandable-cnn:5:rational"

@@ -133,7 +133,10 @@ def test_torch_gradcheck_double_backward_and_forward_mode():
 
 
 def test_public_polyval_gradient_on_session_backend():
-    """``learnact.ops.polyval`` differentiates to the closed form on the active backend."""
+    """``learnact.ops.polyval`` differentiates to the closed form on the active backend.
+
+    JAX and PyTorch through their fast paths, TensorFlow through autodiff of Horner's rule.
+    """
     import keras
 
     t, c, g = _inputs((24, 2, 3), (1, 3, 5))
@@ -150,7 +153,14 @@ def test_public_polyval_gradient_on_session_backend():
             a.numpy() for a in torch.autograd.grad(polyval(tt, ct), (tt, ct), torch.tensor(g))
         )
     else:
-        pytest.skip("no fast path on this backend")
+        # TensorFlow: no fast path (docs/benchmarks.md); autodiff through Horner must agree.
+        import tensorflow as tf
+
+        tt, ct = tf.constant(t), tf.constant(c)
+        with tf.GradientTape() as tape:
+            tape.watch([tt, ct])
+            y = polyval(tt, ct)
+        dt, dc = (a.numpy() for a in tape.gradient(y, [tt, ct], output_gradients=tf.constant(g)))
     _check(dt, dc, t, c, g)
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(polyval(t, c)),

@@ -118,3 +118,22 @@ def test_training_curves_from_history_csv(tmp_path):
     assert len(figure.axes) == 1
     with pytest.raises(FileNotFoundError):
         plot_training_curves(tmp_path / "missing.csv")
+
+
+def test_rational_is_drawn_beside_the_function_it_started_as():
+    import numpy as np
+    from keras import ops
+
+    from learnact.layers import Rational
+
+    layer = Rational(3, 2, approximates="gelu", name="r")
+    layer.build((None, 2))
+    figure = plot_activation(layer, features=2)
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["feature 0", "feature 1", "start: gelu"]
+    (start,) = [line for line in figure.axes[0].get_lines() if line.get_label() == "start: gelu"]
+    x = start.get_xdata()
+    np.testing.assert_allclose(start.get_ydata(), layer.starting_function(x))
+    curve = figure.axes[0].get_lines()[0].get_ydata()
+    want = ops.convert_to_numpy(layer(np.stack([x, x], 1).astype("float32")))[:, 0]
+    np.testing.assert_allclose(curve, want, rtol=1e-6)

@@ -12,7 +12,17 @@ Suites:
 * ``polydense``: PolynomialDense vs Dense + ReLU;
 * ``numgrad``: batched ``numerical_gradient`` vs the loop of "Deep Learning
   from Scratch" (section 4.3.3), with errors;
-* ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN.
+* ``cnn``: seconds per epoch of the expandable CNN vs the baseline CNN;
+* ``kan``: KANDense (every basis) vs Dense + ReLU, PolynomialDense and
+  pykan's KANLayer (PyTorch backend), batch 100, 1000 -> 1000;
+* ``rational``: Rational(5, 4) (fused and autodiff) vs PReLU, TaylorExpansion
+  and, on PyTorch, the ``rational_activations`` package.
+
+Opt-in suites (:data:`OPTIONAL_SUITES`, run only when named: they take minutes
+or need the ``bench`` extra):
+
+* ``kan-tasks``: pykan's own tasks (hellokan, grid extension, deep formula,
+  special function), learnact and pykan side by side: test RMSE and time.
 
 Example:
     >>> from learnact.benchmarks import run_suites
@@ -30,7 +40,10 @@ import time
 
 from learnact.errors import UserInputError
 
-SUITES = ("series", "polydense", "numgrad", "cnn")
+SUITES = ("series", "polydense", "numgrad", "cnn", "kan")
+SUITES += ("rational",)
+# Run only when named (``--suite kan-tasks``); module name: the suite name with "_".
+OPTIONAL_SUITES = ("kan-tasks",)
 
 
 def environment() -> dict:
@@ -57,6 +70,10 @@ def environment() -> dict:
 
         env["torch"] = torch.__version__
         env["torch_threads"] = torch.get_num_threads()
+    elif env["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        env["tensorflow"] = tf.__version__
     return env
 
 
@@ -64,7 +81,8 @@ def run_suites(names=None, quick: bool = False, progress=None) -> dict:
     """Run the named suites (all by default) and return the report.
 
     Args:
-        names: iterable of suite names from :data:`SUITES`, or None for all.
+        names: iterable of suite names from :data:`SUITES` or
+            :data:`OPTIONAL_SUITES`, or None for all of :data:`SUITES`.
         quick: tiny sizes and few repeats (a smoke run, well under a minute).
         progress: optional callable receiving one line per finished suite.
 
@@ -79,12 +97,14 @@ def run_suites(names=None, quick: bool = False, progress=None) -> dict:
     backend()  # refuse unsupported backends before any work
     names = list(SUITES if not names else names)
     for name in names:
-        if name not in SUITES:
-            raise UserInputError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
+        if name not in SUITES + OPTIONAL_SUITES:
+            choices = ", ".join(SUITES + OPTIONAL_SUITES)
+            raise UserInputError(f"unknown suite {name!r}; choose from {choices}")
     report = {"environment": environment(), "quick": bool(quick), "suites": {}}
     for name in names:
         start = time.perf_counter()
-        result = importlib.import_module(f"learnact.benchmarks.{name}").run(quick=quick)
+        module = importlib.import_module(f"learnact.benchmarks.{name.replace('-', '_')}")
+        result = module.run(quick=quick)
         result["seconds"] = round(time.perf_counter() - start, 2)
         report["suites"][name] = result
         if progress is not None:
@@ -99,6 +119,7 @@ _EXTRA_COLUMNS = (
     "max_rel_error",
     "seconds_per_epoch",
     "memory_mb",
+    "test_rmse",
 )
 
 
@@ -110,6 +131,11 @@ def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
     columns = [group or "", "candidate", "median ms", "ratio", *extras]
     cells = []
     for row in rows:
+        if "skipped" in row:
+            # A candidate that could not run (e.g. a peer package that does not import).
+            cells.append([str(row.get(group, "")), row["name"], "skipped", row["skipped"]])
+            cells[-1] += [""] * (len(columns) - len(cells[-1]))
+            continue
         line = [
             str(row.get(group, "")),
             row["name"],
@@ -120,7 +146,7 @@ def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
             value = row.get(key)
             if value is None:
                 line.append("")
-            elif key == "max_rel_error":
+            elif key in ("max_rel_error", "test_rmse"):
                 line.append(f"{value:.2e}")
             else:
                 line.append(f"{value:.2f}")
@@ -182,4 +208,4 @@ def format_report(report: dict, markdown: bool = False) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["SUITES", "environment", "format_report", "run_suites"]
+__all__ = ["OPTIONAL_SUITES", "SUITES", "environment", "format_report", "run_suites"]

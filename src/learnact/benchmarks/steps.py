@@ -1,10 +1,12 @@
-"""Forward+backward steps of Keras layers, on JAX or PyTorch, and their memory.
+"""Forward+backward steps of Keras layers, on JAX, PyTorch or TensorFlow, and their memory.
 
 "Forward+backward" is what a layer costs inside a network: compute ``y`` and,
 given the cotangent ``dL/dy`` the next layer sends back (a fixed random array
 here), the gradients with respect to its input and every trainable weight.
 That is ``jax.vjp``/``torch.autograd.grad`` with that cotangent, the same as
-differentiating ``sum(y * cotangent)``.
+differentiating ``sum(y * cotangent)``. JAX steps are ``jax.jit``-compiled,
+TensorFlow steps are ``tf.function`` graphs (without XLA, as Keras's own
+``fit`` on a CPU), PyTorch steps are eager.
 """
 
 from __future__ import annotations
@@ -12,24 +14,16 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from learnact.errors import UserInputError
-
-SUPPORTED_BACKENDS = ("jax", "torch")
+from learnact._backend import check_backend
 
 
 def backend() -> str:
-    """Return the Keras backend, refusing the ones the benchmarks do not drive.
+    """Return the Keras backend, refusing the ones learnact does not serve.
 
     Raises:
-        UserInputError: on TensorFlow or NumPy.
+        UserInputError: on any backend but JAX, PyTorch and TensorFlow.
     """
-    name = keras.backend.backend()
-    if name not in SUPPORTED_BACKENDS:
-        raise UserInputError(
-            f"benchmarks run on the jax or torch backend; the Keras backend is {name!r} "
-            "(set KERAS_BACKEND=jax or KERAS_BACKEND=torch)"
-        )
-    return name
+    return check_backend(keras.backend.backend())
 
 
 def built(layer, input_shape):
@@ -57,6 +51,8 @@ def train_step(layer, x: np.ndarray, seed: int = 0):
     cotangent = np.random.default_rng(seed).standard_normal(y.shape).astype(np.float32)
     if name == "jax":
         return _jax_step(layer, x, cotangent)
+    if name == "tensorflow":
+        return _tf_step(layer, x, cotangent)
     return _torch_step(layer, x, cotangent)
 
 
@@ -99,5 +95,25 @@ def _torch_step(layer, x, cotangent):
     def run():
         y = layer(x)
         torch.autograd.grad(y, [x, *weights], cotangent)
+
+    return run, {}
+
+
+def _tf_step(layer, x, cotangent):
+    import tensorflow as tf
+
+    x = tf.constant(x)
+    cotangent = tf.constant(cotangent)
+    weights = [v.value for v in layer.trainable_variables]
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+        return tape.gradient(y, [x, *weights], output_gradients=cotangent)
+
+    def run():
+        step(x)[0].numpy()  # wait for the result
 
     return run, {}

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from learnact.benchmarks import SUITES
+from learnact.benchmarks import OPTIONAL_SUITES, SUITES
 from learnact.cli.errors import CLIError
 
 
@@ -35,9 +35,12 @@ def add_parser(subparsers):
     parser.add_argument(
         "--suite",
         action="append",
-        choices=SUITES,
+        choices=SUITES + OPTIONAL_SUITES,
         metavar="NAME",
-        help=f"run only this suite (repeatable): {', '.join(SUITES)}; default all",
+        help=(
+            f"run only this suite (repeatable): {', '.join(SUITES)}; default all of these; "
+            f"opt-in (minutes, needs pykan): {', '.join(OPTIONAL_SUITES)}"
+        ),
     )
     parser.set_defaults(func=run)
     return parser

@@ -18,7 +18,7 @@ report, per model, the mean and spread of the test accuracy, the seconds per
 epoch (median over epochs, so JIT compilation is left out) and the parameters.
 
 A model is NAME[:ORDER[:EXPANSION]] with NAME expandable-cnn or baseline-cnn
-and EXPANSION taylor (default) or polynomial-dense.
+and EXPANSION taylor (default), polynomial-dense or rational.
 
 Writes to --out: comparison.md, comparison.json, comparison.png, and each
 run's folder under runs/ (as `learnact train` writes them).

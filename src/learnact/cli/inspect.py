@@ -14,10 +14,17 @@ curves with learnact.plotting.plot_activation.
 
 For TaylorExpansion the polynomial is f(x) = sum_p c_p (x - center)^p of each
 feature; for PolynomialDense it is g_ij(x) = sum_p W_p[i, j] B_p(x), the
-contribution of input i to unit j, for its most nonlinear connections.
+contribution of input i to unit j, for its most nonlinear connections. For
+KANDense every edge's learned function phi_ij is drawn in a grid of small
+plots, as pykan's plot() does (<layer>-edges.png next to the curves), and its
+strongest edges are listed (with formulas for the Chebyshev basis).
+
+With --formula (or --latex) it also prints the exact formula of the whole
+network, y1, y2, ... in the input units x1, x2, ... (learnact.symbolic.formula).
 
 example:
   learnact inspect runs/demo/model.keras --features 3 --plot runs/demo/activations.png
+  learnact inspect runs/demo/model.keras --formula --digits 3
 """
 
 
@@ -47,6 +54,12 @@ def add_parser(subparsers) -> None:
         help="input range of the curves (-3 3)",
     )
     parser.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits (4)")
+    parser.add_argument(
+        "--formula",
+        action="store_true",
+        help="also print the exact formula of the whole network (one per output unit)",
+    )
+    parser.add_argument("--latex", action="store_true", help="print that formula as LaTeX")
     one_line_errors(parser, "inspect")
     parser.set_defaults(func=run)
 
@@ -57,7 +70,13 @@ def run(args) -> int:
     from learnact.inspection import inspect_model
 
     report = inspect_model(
-        args.model, features=args.features, digits=args.digits, x_range=args.x_range, plot=args.plot
+        args.model,
+        features=args.features,
+        digits=args.digits,
+        x_range=args.x_range,
+        plot=args.plot,
+        formula=args.formula,
+        latex=args.latex,
     )
     print(report, flush=True)
     return 0

@@ -59,7 +59,7 @@ def add_parser(subparsers) -> None:
 
 
 def add_model_arguments(parser) -> None:
-    """Add ``--model``, ``--order`` and ``--expansion`` (defaults: :class:`RunConfig`'s)."""
+    """Add ``--model``, ``--order``, ``--expansion`` and ``--grid-size`` (RunConfig's defaults)."""
     from learnact.training.config import RunConfig
 
     default = RunConfig()
@@ -67,7 +67,7 @@ def add_model_arguments(parser) -> None:
         "--model",
         default=default.model,
         metavar="NAME",
-        help=f"expandable-cnn or baseline-cnn ({default.model})",
+        help=f"expandable-cnn, baseline-cnn or kan ({default.model})",
     )
     parser.add_argument(
         "--order",
@@ -81,7 +81,14 @@ def add_model_arguments(parser) -> None:
         default=default.expansion,
         metavar="KIND",
         help="taylor (a series on each of the 512 features; default), polynomial-dense "
-        "(a polynomial classifier) or none",
+        "(a polynomial classifier), rational (Padé units of degrees ORDER/ORDER-1) or none",
+    )
+    parser.add_argument(
+        "--grid-size",
+        type=int,
+        default=default.grid_size,
+        metavar="G",
+        help=f"grid intervals of the kan model's layers ({default.grid_size})",
     )
 
 
@@ -93,6 +100,7 @@ def config_from_args(args):
         "model": args.model,
         "order": args.order,
         "expansion": args.expansion,
+        "grid_size": args.grid_size,
         "dataset": args.dataset,
         "data_dir": args.data_dir,
         "epochs": args.epochs,

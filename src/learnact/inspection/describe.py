@@ -25,10 +25,19 @@ from typing import Any
 import numpy as np
 
 from learnact._checks import check_int
-from learnact.layers import PolynomialDense, TaylorExpansion, learnact_layers
+from learnact.layers import (
+    KANDense,
+    PolynomialDense,
+    Rational,
+    SnappedKANDense,
+    TaylorExpansion,
+    learnact_layers,
+)
 
 # Configuration entries shown in a layer's summary line, when present and not None.
 SUMMARY_KEYS = ("order", "center", "parameterization", "merge", "shared_axes", "basis", "units")
+SUMMARY_KEYS += ("grid_size", "spline_order")
+SUMMARY_KEYS += ("numerator_degree", "denominator_degree", "form", "approximates", "groups")
 
 
 @dataclasses.dataclass
@@ -255,7 +264,125 @@ def _polynomial_dense(layer, features: int, digits: int) -> Details:
     return details
 
 
+def rational_expression(numerator, denominator, form="safe", digits=4, symbol="x"):
+    """Return the sympy expression ``P(x) / Q(x)`` of a rational activation, rounded.
+
+    Args:
+        numerator: ``[a_0, ..., a_m]``.
+        denominator: ``[1, b_1, ..., b_n]`` (the leading 1 included).
+        form: "safe" (``Q = 1 + sum |b_k| |x|^k``), "abs_sum" or "pade".
+        digits: significant digits of each coefficient.
+        symbol: name of the variable.
+
+    Returns:
+        A ``sympy.Expr``.
+
+    Example:
+        >>> str(rational_expression([0.0, 1.0], [1.0, -0.5]))
+        '1.0*x/(0.5*Abs(x) + 1)'
+    """
+    import sympy
+
+    x = sympy.Symbol(symbol)
+    p = series_polynomial(numerator, 0.0, digits, symbol)
+    b = [float(v) for v in denominator[1:]]
+    if form == "safe":
+        q = 1 + sympy.Add(
+            *(sympy.Float(abs(c), digits) * sympy.Abs(x) ** k for k, c in enumerate(b, 1) if c)
+        )
+    else:
+        polynomial = series_polynomial([0.0, *b], 0.0, digits, symbol)
+        q = 1 + (sympy.Abs(polynomial) if form == "abs_sum" else polynomial)
+    return p / q
+
+
+@describes(Rational)
+def _rational(layer, features: int, digits: int) -> Details:
+    """``r[i](x) = P(x) / Q(x)`` for the first ``features`` coefficient sets."""
+    numerator, denominator = layer.coefficients()
+    shape = numerator.shape[:-1]
+    flat_p = numerator.reshape(-1, numerator.shape[-1])
+    flat_q = denominator.reshape(-1, denominator.shape[-1])
+    details = Details(hidden=max(0, len(flat_p) - features))
+    if layer.groups is not None:
+        details.notes.append(f"{layer.groups} group(s) of the last axis, one function each")
+    for index in range(min(features, len(flat_p))):
+        where = np.unravel_index(index, shape) if len(shape) > 1 else (index,)
+        label = ", ".join(str(int(i)) for i in where)
+        expr = rational_expression(flat_p[index], flat_q[index], layer.form, digits)
+        details.formulas.append((f"r[{label}](x)", expr))
+    return details
+
+
+@describes(KANDense)
+def _kan_dense(layer, features: int, digits: int) -> Details:
+    """The grid, and the strongest edges ``x_i -> y_j`` by pykan's score (mean ``|phi_ij|``).
+
+    For the Chebyshev basis each shown edge also gets its formula,
+    ``w silu(x) + sum_k c_k T_k(u)`` with ``u = tanh((x - c) / r)``.
+    """
+    import keras
+    import sympy
+
+    from learnact.plotting.kan import edge_curves, edge_strength
+
+    knots = np.asarray(keras.ops.convert_to_numpy(layer.grid), dtype=np.float64)
+    low, high = knots[:, layer.spline_order], knots[:, -1 - layer.spline_order]
+    details = Details()
+    if np.ptp(low) == 0 and np.ptp(high) == 0:
+        interval = f"[{low[0]:.{digits}g}, {high[0]:.{digits}g}]"
+        details.notes.append(f"grid range {interval} on every input")
+    else:
+        details.notes.append(
+            f"grid ranges from [{low.min():.{digits}g}, {high.min():.{digits}g}] "
+            f"to [{low.max():.{digits}g}, {high.max():.{digits}g}] (adapted per input)"
+        )
+    _, phi = edge_curves(layer)
+    score = edge_strength(phi)
+    strongest = np.argsort(-score, axis=None)[:features]
+    edges = [np.unravel_index(int(flat), score.shape) for flat in strongest]
+    described = ", ".join(f"x{i}->y{j} {score[i, j]:.{digits}g}" for i, j in edges)
+    details.notes.append(f"strongest edges (mean |phi|): {described}")
+    details.hidden = max(0, score.size - len(edges)) if layer.basis == "chebyshev" else 0
+    if layer.basis != "chebyshev":
+        return details
+    spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel))
+    base = None if layer.base_kernel is None else keras.ops.convert_to_numpy(layer.base_kernel)
+    x = sympy.Symbol("x")
+    for i, j in edges:
+        centre, half = (low[i] + high[i]) / 2, (high[i] - low[i]) / 2
+        details.notes.append(f"x{i}: u = tanh((x - {centre:.{digits}g})/{half:.{digits}g})")
+        expr = basis_polynomial(spline[i, :, j], "chebyshev", digits, symbol="u")
+        if base is not None:
+            name = keras.activations.serialize(layer.base_activation)
+            name = name if isinstance(name, str) else "base"
+            expr = sympy.Float(float(base[i, j]), digits) * sympy.Function(name)(x) + expr
+        details.formulas.append((f"phi[x{i} -> y{j}]", expr))
+    return details
+
+
+@describes(SnappedKANDense)
+def _snapped_kan_dense(layer, features: int, digits: int) -> Details:
+    """A KANDense's description, then every snapped edge's ``a g(b x + c) + d``."""
+    import keras
+    import sympy
+
+    from learnact.inspection.formulas import rounded
+    from learnact.symbolic.snap import library_functions
+
+    details = _kan_dense(layer, features, digits)
+    affine = np.asarray(keras.ops.convert_to_numpy(layer.affine), dtype=np.float64)
+    details.notes.append(f"{len(layer.symbolic_edges)} edge(s) snapped to known functions:")
+    x = sympy.Symbol("x")
+    for (i, j, name), (a, b, c, d) in zip(layer.symbolic_edges, affine, strict=True):
+        (function,) = library_functions([name])
+        expr = sympy.Float(a) * function.sympy(sympy.Float(b) * x + sympy.Float(c)) + sympy.Float(d)
+        details.formulas.append((f"phi[x{i} -> y{j}]({name})", rounded(expr, digits)))
+    return details
+
+
 __all__ = [
+    "rational_expression",
     "DESCRIBERS",
     "SUMMARY_KEYS",
     "Details",

@@ -10,7 +10,11 @@ from learnact._checks import check_int, check_real, first_line
 from learnact.errors import UserInputError
 
 # Constructor arguments of the layer classes that have required ones.
-EXAMPLE_ARGUMENTS = {"PolynomialDense": {"units": 3}}
+EXAMPLE_ARGUMENTS = {
+    "PolynomialDense": {"units": 3},
+    "KANDense": {"units": 3},
+    "SnappedKANDense": {"units": 3, "symbolic_edges": [[0, 1, "sin"], [1, 2, "J0"]]},
+}
 
 
 @dataclasses.dataclass

@@ -45,27 +45,48 @@ class Inspection:
         description: what its learnact layers learned.
         plot: the image written, or None.
         no_plot: why there is no image (None when there is one or none was asked).
+        edge_plots: ``{layer name: image}``, the edge functions of each
+            ``KANDense`` layer in a grid (:func:`learnact.plotting.plot_kan_edges`).
+        formulas: ``y<k> = ...`` per output unit when asked
+            (:func:`learnact.inspection.formulas.network_formulas`).
     """
 
     path: str
     description: ModelDescription
     plot: str | None = None
     no_plot: str | None = None
+    edge_plots: dict = dataclasses.field(default_factory=dict)
+    formulas: list = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         lines = self.description.lines()
         lines[0] = f"{self.path}: {lines[0]}"
+        if self.formulas:
+            lines.append("formula of the whole network:")
+            lines += [f"  {line}" for line in self.formulas]
         if self.plot:
             lines.append(f"activation curves written to {self.plot}")
         elif self.no_plot:
             lines.append(f"no plot: {self.no_plot}")
+        for name, image in self.edge_plots.items():
+            lines.append(f"edge functions of {name} written to {image}")
         return "\n".join(lines)
 
 
 def inspect_model(
-    path, *, features: int = 3, digits: int = 4, x_range=(-3.0, 3.0), plot=None
+    path,
+    *,
+    features: int = 3,
+    digits: int = 4,
+    x_range=(-3.0, 3.0),
+    plot=None,
+    formula: bool = False,
+    latex: bool = False,
 ) -> Inspection:
     """Load a saved model, describe its learnact layers, and plot their activation curves.
+
+    Each ``KANDense`` layer also gets a grid of its edge functions, written
+    next to ``plot`` as ``<layer name>-edges.png``.
 
     Args:
         path: a ``.keras`` file.
@@ -74,6 +95,9 @@ def inspect_model(
         x_range: ``(low, high)`` of the curves' input.
         plot: where to write the curves (an image file); None for
             ``activations.png`` next to the model; False for no plot.
+        formula: also give the exact formula of the whole network
+            (:func:`learnact.symbolic.formula`), rounded to ``digits``.
+        latex: that formula in LaTeX (implies ``formula``).
 
     Returns:
         An :class:`Inspection`.
@@ -93,18 +117,36 @@ def inspect_model(
         raise UserInputError(f"`plot` {plot!r} is a folder; give an image file name (.png)")
     model = load_model(path)
     inspection = Inspection(path, describe(model, features=features, digits=digits))
+    if formula or latex:
+        from learnact.inspection.formulas import network_formulas
+
+        inspection.formulas = network_formulas(model, digits=digits, latex=latex)
     if plot is False or not inspection.description.layers:
         return inspection
     from learnact.plotting import plot_activation, save_figure
 
+    _plot_kan_edges(model, os.path.dirname(os.path.abspath(plot)), inspection)
     try:
         figure = plot_activation(model, x_range=x_range, features=features)
     except UserInputError as exc:  # e.g. no layer with a curve to draw
-        inspection.no_plot = first_line(exc)
+        if not inspection.edge_plots:
+            inspection.no_plot = first_line(exc)
         return inspection
     save_figure(figure, plot, dpi=100)
     inspection.plot = os.fspath(plot)
     return inspection
+
+
+def _plot_kan_edges(model, folder: str, inspection: Inspection) -> None:
+    """Write the edge-function grid of every ``KANDense`` of ``model`` into ``folder``."""
+    from learnact.layers import KANDense, learnact_layers
+    from learnact.plotting import plot_kan_edges, save_figure
+
+    for layer in learnact_layers(model):
+        if isinstance(layer, KANDense):
+            image = os.path.join(folder, f"{layer.name}-edges.png")
+            save_figure(plot_kan_edges(layer), image, dpi=100)
+            inspection.edge_plots[layer.name] = image
 
 
 __all__ = ["Inspection", "inspect_model", "load_model"]

@@ -20,3 +20,15 @@ from learnact.layers.soft_exponential import (  # noqa: E402
 
 __all__ += ["ComplexSoftExponential", "SoftExponential", "parametric_activation"]
 __all__ += ["is_learnact_layer", "layer_classes", "learnact_layers"]
+
+from learnact.layers.rational import Rational  # noqa: E402
+
+__all__ += ["Rational"]
+
+from learnact.layers.kan_dense import KANDense  # noqa: E402
+
+__all__ += ["KANDense"]
+
+from learnact.layers.snapped_kan import SnappedKANDense, register_edge_function  # noqa: E402
+
+__all__ += ["SnappedKANDense", "register_edge_function"]

@@ -12,6 +12,7 @@ import numbers
 
 import keras
 
+from learnact._backend import layers_support_jit
 from learnact.errors import UserInputError
 from learnact.layers.parameter import Parameter
 
@@ -49,9 +50,14 @@ class ElementwiseLayer(keras.layers.Layer):
         **kwargs: base layer arguments (``name``, ``dtype``, ...).
     """
 
+    # Whether the weights are cast to the compute dtype under mixed precision.
+    parameter_autocast = True
+
     def __init__(self, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+        # Not torch.compile on PyTorch (minutes per model; see layers_support_jit).
+        self.supports_jit = layers_support_jit(keras.backend.backend())
         self.shared_axes = normalize_shared_axes(shared_axes)
 
     def parameter_specs(self) -> dict[str, Parameter]:
@@ -111,6 +117,7 @@ class ElementwiseLayer(keras.layers.Layer):
                 regularizer=spec.regularizer,
                 constraint=spec.constraint,
                 trainable=spec.trainable,
+                autocast=self.parameter_autocast,
             )
             setattr(self, name, weight)
         axes = {

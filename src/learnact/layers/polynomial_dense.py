@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from learnact._backend import layers_support_jit
 from learnact._checks import check_choice, check_int
 from learnact.errors import UserInputError
 from learnact.layers.bounds import apply_bound, check_bound
@@ -85,6 +86,8 @@ class PolynomialDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        # Not torch.compile on PyTorch (minutes per model; see layers_support_jit).
+        self.supports_jit = layers_support_jit(keras.backend.backend())
         self.units = check_int("units", units, minimum=1)
         self.order = check_order(order)
         self.basis = check_choice("basis", basis, BASES)

@@ -12,6 +12,7 @@ Example:
 """
 
 from learnact.models.cnn import EXPANSIONS, baseline_cnn, expandable_cnn
+from learnact.models.kan import kan_classifier
 from learnact.models.product import product_network
 from learnact.models.registry import (
     MODELS,
@@ -27,6 +28,7 @@ __all__ = [
     "ModelSpec",
     "baseline_cnn",
     "expandable_cnn",
+    "kan_classifier",
     "model_spec",
     "parse_model_list",
     "parse_model_spec",

@@ -14,7 +14,7 @@ from learnact.errors import UserInputError
 from learnact.layers.limits import check_order
 
 # What follows the 512-unit layer; a new kind is a name here and a branch in expandable_cnn.
-EXPANSIONS = ("taylor", "polynomial_dense", None)
+EXPANSIONS = ("taylor", "polynomial_dense", "rational", None)
 
 
 def check_expansion(expansion):
@@ -81,14 +81,22 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
       ``Dense`` rather than adding a 512x512 polynomial layer before it, so
       ``order=1`` is exactly the baseline and parameters grow by only
       ``512 * num_classes`` per order.
+    - ``"rational"``: Padé activation units in place of the series:
+      :class:`~learnact.layers.Rational` of degrees ``(order, max(order - 1, 1))``
+      (PAU's ``(5, 4)`` at ``order=5``) on each of the 512 features, in the
+      safe form, starting as PAU's default ``leaky_relu`` fit (on the
+      post-ReLU features, >= 0, that is the identity up to the fit's error;
+      "identity" itself would leave the safe-form denominators at exactly 0,
+      where their gradient is 0).
     - ``None``: no expansion, i.e. :func:`baseline_cnn`.
 
     Args:
         input_shape: ``(height, width, channels)``, at least 4x4 (8x8x1 digits,
             28x28x1 MNIST, 32x32x3 CIFAR-10).
         num_classes: number of classes (>= 2).
-        order: highest power of the expansion, 1 to 16 (unused without one).
-        expansion: "taylor", "polynomial_dense" or None.
+        order: highest power of the expansion, 1 to 16 (unused without one;
+            the numerator degree of "rational").
+        expansion: "taylor", "polynomial_dense", "rational" or None.
         name: model name (default "expandable_cnn", or "baseline_cnn" without
             expansion).
 
@@ -109,12 +117,14 @@ def expandable_cnn(input_shape, num_classes, order=3, expansion="taylor", name=N
     expansion = check_expansion(expansion)
     order = None if expansion is None else check_order(order)
     shape, num_classes = _check_shape(input_shape, num_classes)
-    from learnact.layers import PolynomialDense, TaylorExpansion
+    from learnact.layers import PolynomialDense, Rational, TaylorExpansion
 
     inputs = keras.Input(shape=shape, name="images")
     h = _features(inputs)
     if expansion == "taylor":
         h = TaylorExpansion(order=order, name="expansion")(h)
+    if expansion == "rational":
+        h = Rational(order, max(order - 1, 1), name="expansion")(h)
     if expansion == "polynomial_dense":
         outputs = PolynomialDense(num_classes, order=order, activation="softmax", name="expansion")(
             h

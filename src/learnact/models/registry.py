@@ -22,6 +22,7 @@ from learnact._checks import check_choice
 from learnact.errors import UserInputError
 from learnact.layers.limits import check_order
 from learnact.models.cnn import baseline_cnn, check_expansion, expandable_cnn
+from learnact.models.kan import check_grid_size, kan_classifier
 
 
 def _parse_int(option: str):
@@ -56,6 +57,7 @@ OPTIONS = {
         check=check_expansion,
         format=lambda value: "none" if value is None else value.replace("_", "-"),
     ),
+    "grid_size": Option(parse=_parse_int("grid_size"), check=check_grid_size),
 }
 
 
@@ -89,6 +91,7 @@ MODELS = {
         normalize=_no_order_without_expansion,
     ),
     "baseline-cnn": ModelEntry(baseline_cnn),
+    "kan": ModelEntry(kan_classifier, {"grid_size": 5}),
 }
 
 

@@ -159,7 +159,8 @@ def plot_activation(
     parameterizations are included; complex layers show ``Re`` (solid) and
     ``Im`` (dashed). For ``PolynomialDense`` the curves are the per-connection
     polynomials ``g_ij(x) = sum_p W_p[i, j] B_p(x)``. The identity ``y = x``
-    (dotted) is the reference a series layer starts from.
+    (dotted) is the reference a series layer starts from; a ``Rational`` shows
+    the function it started as (its ``approximates``) instead.
 
     Args:
         layer_or_model: a built learnact layer, or a Keras model containing
@@ -246,11 +247,18 @@ def _draw(ax, layer, x, features, identity):
         for k, label in enumerate(labels):
             suffix = "" if part == "y" else f" ({part})"
             ax.plot(x, curves[:, k], styles[part], color=colors[k], label=label + suffix)
+    start = getattr(layer, "starting_function", None)
+    start = start(x) if identity and start is not None else None
+    if start is not None:
+        # A rational starts as a named function (rational_fit): show that instead.
+        ax.plot(x, start, ":", color="0.5", label=f"start: {layer.approximates}")
+        identity = False
     if identity:
         ax.plot(x, x, ":", color="0.5", label="identity")
     # One exploding high power must not flatten every other curve: if the
     # values span far more than the inputs do, show their central 98% only.
-    values = np.concatenate([c.ravel() for c in parts.values()] + ([x] if identity else []))
+    references = [x] if identity else [start] if start is not None else []
+    values = np.concatenate([c.ravel() for c in parts.values()] + references)
     values = values[np.isfinite(values)]
     if values.size and np.ptp(values) > 10 * np.ptp(x):
         lo, hi = np.percentile(values, [1, 99])

@@ -2,7 +2,8 @@
 
 * :class:`RunConfig` and :func:`train_run`: one run in a run folder, resumed
   after a kill from its last finished epoch;
-* :func:`compare`: several models, several seeds, one split, a table and a plot.
+* :func:`compare`: several models, several seeds, one split, a table and a plot;
+* :func:`fit_lbfgs`: full-batch L-BFGS on the mean squared error (pykan's fit).
 
 Names load on first use (as in ``learnact`` itself), so that importing the
 package does not import Keras.
@@ -26,6 +27,7 @@ _EXPORTS = {
     "RunConfig": "config",
     "RunError": "config",
     "RunFolder": "folder",
+    "fit_lbfgs": "lbfgs",
     "build_model": "run",
     "train_run": "run",
 }

@@ -28,10 +28,11 @@ class RunConfig:
     :data:`learnact.models.registry.OPTIONS`) is a field of the same name.
 
     Args:
-        model: a model name, "expandable-cnn" or "baseline-cnn".
+        model: a model name, "expandable-cnn", "baseline-cnn" or "kan".
         order: order of the expansion, 1 to 16 (models that take one).
-        expansion: "taylor", "polynomial-dense" or "none" (also
+        expansion: "taylor", "polynomial-dense", "rational" or "none" (also
             "polynomial_dense" and None), for models that take one.
+        grid_size: grid intervals of the KAN layers (the "kan" model).
         dataset: "digits", "mnist" or "cifar10".
         data_dir: folder holding the dataset's original archive, or None.
         epochs: number of epochs (in total, counting resumed ones).
@@ -53,6 +54,7 @@ class RunConfig:
     model: str = "expandable-cnn"
     order: int | None = 3
     expansion: str | None = "taylor"
+    grid_size: int | None = 5
     dataset: str = "digits"
     data_dir: str | None = None
     epochs: int = 5

@@ -1,0 +1,137 @@
+"""Rational suite: ``Rational(5, 4)`` forward+backward against PReLU, series and its autodiff form.
+
+Candidates, per input size:
+
+* ``prelu``: ``keras.layers.PReLU`` (the ratios' baseline);
+* ``taylor5``, ``taylor10``: :class:`~learnact.layers.TaylorExpansion` of
+  order 5 and 10 (its fused polyval backward);
+* ``rational54``: :class:`~learnact.layers.Rational` ``(5, 4)``, safe form,
+  coefficients per element (PReLU's convention), fused backward;
+* ``rational54_autodiff``: the same layer evaluated by
+  :func:`learnact.ops.rational.rational_autodiff` (the same values, left to
+  the backend's autodiff);
+* ``rational54_g1``: one rational for the whole layer (``groups=1``, PAU's
+  default), fused backward;
+* ``pau54`` (PyTorch backend only): the ``rational_activations`` package's
+  ``Rational`` (version A = the safe form, CPU path) inside
+  ``keras.layers.TorchModuleWrapper``, when it imports.
+
+Ratios are to ``prelu``; ``speedup_vs_autodiff`` is ``rational54_autodiff /
+rational54``. Memory (JAX): the compiled step's temporaries.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from learnact.benchmarks.steps import backend, built, train_step
+from learnact.benchmarks.timing import Candidate, compare, target
+
+SIZES = {"256x512": (256, 512), "1024x512": (1024, 512), "64x8x8x32": (64, 8, 8, 32)}
+QUICK_SIZES = {"64x128": (64, 128)}
+
+
+def _autodiff_rational(**kwargs):
+    """A Rational whose maths is left to autodiff (the fused path's own baseline)."""
+    from learnact.layers import Rational
+    from learnact.ops.rational import rational_autodiff
+
+    class AutodiffRational(Rational):
+        def call(self, inputs):
+            return rational_autodiff(inputs, self.numerator, self.denominator, form=self.form)
+
+    return AutodiffRational(**kwargs)
+
+
+def pau_layer():
+    """``rational_activations``' PyTorch Rational(5, 4), version A, wrapped for Keras.
+
+    Returns:
+        ``(layer, None)``, or ``(None, reason)`` when it cannot be used (not
+        the torch backend, or the package does not import: the reason is
+        the exception's text).
+    """
+    if backend() != "torch":
+        return None, "PyTorch backend only"
+    try:
+        from rational.torch import Rational as PAU
+    except Exception as error:  # any import failure is the answer, reported as text
+        return None, f"{type(error).__name__}: {error}"
+    return keras.layers.TorchModuleWrapper(PAU("leaky_relu", (5, 4), cuda=False, version="A")), None
+
+
+def _layers():
+    from learnact.layers import Rational, TaylorExpansion
+
+    layers = {
+        "prelu": lambda: keras.layers.PReLU(),
+        "taylor5": lambda: TaylorExpansion(order=5),
+        "taylor10": lambda: TaylorExpansion(order=10),
+        "rational54": lambda: Rational(5, 4),
+        "rational54_autodiff": lambda: _autodiff_rational(),
+        "rational54_g1": lambda: Rational(5, 4, groups=1),
+    }
+    pau, _ = pau_layer()
+    if pau is not None:
+        layers["pau54"] = lambda: pau_layer()[0]
+    return layers
+
+
+def run(quick: bool = False) -> dict:
+    """Run the suite; return ``{"suite", "rows": [...], "targets": [...]}``.
+
+    Each row: size, candidate, median/quartile times (ms), ratio to PReLU,
+    compiled temporary memory (JAX), and for ``rational54`` the speed-up over
+    ``rational54_autodiff``. A ``pau54`` row that could not run says why.
+    """
+    sizes = QUICK_SIZES if quick else SIZES
+    rng = np.random.default_rng(0)
+    rows = []
+    for size_name, shape in sizes.items():
+        x = rng.standard_normal(shape).astype(np.float32)
+        candidates = []
+        for name, make in _layers().items():
+            layer = built(make(), shape)
+            step, info = train_step(layer, x)
+            candidates.append(Candidate(name, step, {"size": size_name, **info}))
+        results = compare(
+            candidates,
+            "prelu",
+            repeats=7 if quick else 30,
+            warmup=2,
+            sample_s=0.002 if quick else 0.01,
+        )
+        by_name = {r["name"]: r for r in results}
+        fused = by_name["rational54"]
+        fused["speedup_vs_autodiff"] = by_name["rational54_autodiff"]["ratio"] / fused["ratio"]
+        rows.extend(results)
+    _, reason = pau_layer()
+    if reason is not None:
+        rows.append({"size": "-", "name": "pau54", "skipped": reason})
+    return {"suite": "rational", "rows": rows, "targets": _targets(rows)}
+
+
+def _targets(rows):
+    """The issue's targets at 256x512 (or the only size in quick mode)."""
+    timed = [r for r in rows if "ratio" in r]
+    size = "256x512" if any(r["size"] == "256x512" for r in timed) else timed[0]["size"]
+    at = {r["name"]: r for r in timed if r["size"] == size}
+    targets = [
+        target(f"rational54 / prelu at {size}", at["rational54"]["ratio"], 1.5),
+        target(
+            f"rational54_autodiff / rational54 at {size}",
+            at["rational54"]["speedup_vs_autodiff"],
+            2.0,
+            higher=True,
+        ),
+    ]
+    if "memory_mb" in at["rational54"] and "memory_mb" in at["taylor10"]:
+        targets.append(
+            target(
+                f"rational54 / taylor10 compiled memory at {size}",
+                at["rational54"]["memory_mb"] / max(at["taylor10"]["memory_mb"], 1e-9),
+                1.0,
+            )
+        )
+    return targets

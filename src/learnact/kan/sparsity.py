@@ -1,0 +1,177 @@
+"""Sparse KANs, as pykan makes them: an L1 + entropy penalty on the edges, then pruning.
+
+* :class:`KANSparsity`: pykan's regulariser on edge activations, a Keras
+  regulariser given to ``KANDense(edge_regularizer=...)``;
+* :func:`prune`: a smaller model without the edges and hidden units whose
+  activations on ``x`` vary less than a threshold.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from learnact._checks import check_real
+from learnact._keras_private import keep_64_bit_results
+from learnact.errors import UserInputError
+from learnact.kan.grids import _numpy, _tensor, check_batch, kan_layers
+
+
+@keras.saving.register_keras_serializable(package="learnact")
+class KANSparsity(keras.regularizers.Regularizer):
+    """pykan's sparsity penalty on the edges of a ``KANDense``: L1 plus entropy.
+
+    Called on the spline part of every edge on a batch, ``(batch, inputs,
+    units)`` (what ``KANDense(edge_regularizer=KANSparsity(...))`` passes).
+    Each edge's size is its standard deviation over the batch; the penalty
+    pushes the sum of the sizes down (L1) and concentrates them on few edges
+    per unit (entropy of the rows and columns), as pykan's
+    ``reg_metric="edge_forward_spline_n"``.
+
+    Formula:
+        a_ij = std_batch(phi_ij(x_i))
+        p^row_ij = a_ij / (sum_i a_ij + 1),  p^col_ij = a_ij / (sum_j a_ij + 1)
+        H = -mean_j sum_i p^row log2(p^row + 1e-4) - mean_i sum_j p^col log2(p^col + 1e-4)
+        penalty = strength * (l1 * sum_ij a_ij + entropy * H)
+
+    pykan divides ``a_ij`` by ``std(x_i) + 0.1``; here the sizes are those of
+    the edges themselves (the regulariser sees the edges only).
+
+    Args:
+        strength: pykan's ``lamb`` (>= 0).
+        l1: pykan's ``lamb_l1`` (default 1).
+        entropy: pykan's ``lamb_entropy`` (default 2).
+
+    Returns:
+        Called on ``edges``: a scalar tensor.
+
+    Raises:
+        ValueError: a negative or non-number argument.
+
+    Example:
+        >>> import numpy as np
+        >>> edges = np.array([[[0.0, 1.0]], [[2.0, 1.0]]])  # batch 2, 1 input, 2 units
+        >>> float(KANSparsity(strength=1.0, entropy=0.0)(edges))
+        1.0
+    """
+
+    def __init__(self, strength: float = 1e-3, l1: float = 1.0, entropy: float = 2.0):
+        self.strength = check_real("strength", strength, minimum=0.0)
+        self.l1 = check_real("l1", l1, minimum=0.0)
+        self.entropy = check_real("entropy", entropy, minimum=0.0)
+
+    def __call__(self, edges):
+        edges = ops.convert_to_tensor(edges)
+        sizes = ops.std(edges, axis=0)  # (inputs, units)
+        total = ops.sum(sizes)
+        rows = sizes / (ops.sum(sizes, axis=0, keepdims=True) + 1)  # over inputs, per unit
+        cols = sizes / (ops.sum(sizes, axis=1, keepdims=True) + 1)  # over units, per input
+        log2 = np.log(2.0)
+        h_rows = -ops.mean(ops.sum(rows * ops.log(rows + 1e-4), axis=0)) / log2
+        h_cols = -ops.mean(ops.sum(cols * ops.log(cols + 1e-4), axis=1)) / log2
+        return self.strength * (self.l1 * total + self.entropy * (h_rows + h_cols))
+
+    def get_config(self) -> dict:
+        return {"strength": self.strength, "l1": self.l1, "entropy": self.entropy}
+
+
+def _edges(layer, inputs) -> np.ndarray:
+    """Every edge's full value ``phi_ij(x_i)`` (base + spline): ``(batch, inputs, units)``."""
+    return _numpy(layer.edge_values(_tensor(inputs, layer)))
+
+
+def prune(model, x, threshold: float = 1e-2):
+    """Return a smaller copy of a KAN without its inactive edges and hidden units.
+
+    Judged on ``x``, as pykan's ``prune``: an edge is inactive when its
+    activation varies little, ``std_x(phi_ij(x_i)) <= threshold``; a hidden
+    unit is removed when all its incoming or all its outgoing edges are
+    inactive. What is cut is only the variation: an inactive edge becomes the
+    constant ``mean_x phi_ij``, added to the bias of its unit (when the layer
+    has one), so that the new model differs from the old on ``x`` by at most
+    the sum of the cut edges' deviations from their means.
+
+    Args:
+        model: a Sequential of ``KANDense`` layers (an ``Input``, then KANDense
+            only: pykan's KAN); it is not changed.
+        x: a batch of model inputs, not empty, finite.
+        threshold: a number >= 0; edges whose standard deviation on ``x`` is
+            at most this are cut.
+
+    Returns:
+        A new Sequential of ``KANDense`` with as many or fewer hidden units,
+        the inputs and outputs unchanged.
+
+    Raises:
+        ValueError: a ``threshold`` that is not a number or is negative, a
+            bad ``x``, a model that is not a Sequential of ``KANDense``.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> from learnact.layers import KANDense
+        >>> model = keras.Sequential([keras.Input((2,)), KANDense(4), KANDense(1)])
+        >>> w = model.layers[1].get_weights()
+        >>> w[0][2:], w[1][2:] = 0.0, 0.0  # units 2 and 3 unused by the output
+        >>> model.layers[1].set_weights(w)
+        >>> x = np.random.default_rng(0).uniform(-1, 1, (100, 2))
+        >>> small = prune(model, x)
+        >>> [layer.units for layer in small.layers]
+        [2, 1]
+    """
+    threshold = check_real("threshold", threshold, minimum=0.0)
+    x = check_batch("x", x)
+    layers = kan_layers(model)
+    if not isinstance(model, keras.Sequential) or len(layers) != len(model.layers):
+        raise UserInputError(
+            "`model` must be a Sequential of KANDense layers (pykan's KAN) to be pruned; "
+            f"received model={model!r}"
+        )
+    with keep_64_bit_results():
+        inputs, edges = [], []
+        h = x
+        for layer in layers:
+            inputs.append(h)
+            edges.append(_edges(layer, h))
+            h = _numpy(layer(_tensor(h, layer)))
+    sizes = [e.std(axis=0) for e in edges]  # (inputs, units) per layer
+    active = [s > threshold for s in sizes]
+    # Hidden unit j of layer l is kept if some edge into it and some edge out of it is active.
+    keep = [np.arange(layers[0].grid.shape[0])]
+    for l_index in range(len(layers) - 1):
+        into = active[l_index].any(axis=0)
+        out = active[l_index + 1].any(axis=1)
+        kept = np.flatnonzero(into & out)
+        if kept.size == 0:  # keep the liveliest unit: a layer needs one
+            kept = np.array([int(np.argmax(sizes[l_index].max(axis=0)))])
+        keep.append(kept)
+    keep.append(np.arange(layers[-1].units))
+
+    new_layers = [keras.Input((x.shape[1],))]
+    for l_index, layer in enumerate(layers):
+        config = layer.get_config()
+        config["units"] = len(keep[l_index + 1])
+        config.pop("name", None)
+        new_layers.append(type(layer).from_config(config))
+    pruned = keras.Sequential(new_layers)
+    for l_index, (old, new) in enumerate(zip(layers, pruned.layers, strict=True)):
+        rows, cols = keep[l_index], keep[l_index + 1]
+        cut = ~active[l_index]
+        # Cut edges: out of a removed input unit, or inactive themselves.
+        removed_rows = np.setdiff1d(np.arange(cut.shape[0]), rows)
+        cut[removed_rows, :] = True
+        means = edges[l_index].mean(axis=0)  # (inputs, units)
+        spline = _numpy(old.spline_kernel)
+        spline[cut[:, None, :].repeat(spline.shape[1], axis=1)] = 0.0
+        new.grid.assign(_tensor(_numpy(old.grid)[rows], new))
+        new.spline_kernel.assign(_tensor(spline[rows][:, :, cols], new))
+        if old.base_kernel is not None:
+            base = np.where(cut, 0.0, _numpy(old.base_kernel))
+            new.base_kernel.assign(_tensor(base[rows][:, cols], new))
+        if old.bias is not None:
+            bias = _numpy(old.bias) + np.where(cut, means, 0.0).sum(axis=0)
+            new.bias.assign(_tensor(bias[cols], new))
+    return pruned
+
+
+__all__ = ["KANSparsity", "prune"]

@@ -1,0 +1,136 @@
+"""JAX fast path of :func:`learnact.ops.rational`: direct forward, closed-form backward.
+
+Autodiff of ``P(x) / Q(x)`` differentiates two Horner chains, the ``abs`` of
+every denominator term and the division, and reduces each coefficient's
+gradient separately. The backward pass here recomputes ``P``, ``Q`` and their
+derivatives once and gets every coefficient gradient from two moment sums
+(``sum g/Q x^k`` and ``sum g y/Q |x|^k``), each one fused pass of
+``_polyval_jax.coefficient_gradient``; nothing of the forward pass is saved
+but its inputs.
+
+Inputs beyond :func:`learnact.ops.rational.direct_limit` need the scaled form;
+on CPU a conditional skips it when no element is that large (always, in
+training), on other devices both are computed and selected (a conditional
+there waits for the host). Their gradient is autodiff of the scaled form.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradient
+from learnact.ops._rational_math import direct, direct_backward, direct_limit, scaled, split
+
+
+def _big(x, numerator, denominator):
+    limit = direct_limit(numerator.shape[-1] - 1, denominator.shape[-1])
+    return jnp.abs(x) > limit
+
+
+def _if_any(predicate, full, small, *operands):
+    """``full(*operands)`` if any ``predicate`` (always on accelerators), else ``small(...)``."""
+    if jax.default_backend() != "cpu":
+        return full(*operands)
+    return jax.lax.cond(jnp.any(predicate), full, small, *operands)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(3,))
+def _rational_vjp(x, numerator, denominator, form):
+    return _forward(x, numerator, denominator, form)
+
+
+@functools.cache
+def _branches(form):
+    """The conditional's branches for one form, made once (JAX caches traces by identity)."""
+    return (
+        lambda *ops: split(*ops, form),
+        lambda *ops: direct(*ops, form),
+        lambda *ops: _split_grads(*ops, form),
+        lambda *ops: _direct_grads(*ops, form),
+    )
+
+
+def _forward(x, numerator, denominator, form):
+    full, small, _, _ = _branches(form)
+    return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator)
+
+
+def _fwd(x, numerator, denominator, form):
+    return _forward(x, numerator, denominator, form), (x, numerator, denominator)
+
+
+def _direct_grads(x, numerator, denominator, g, form):
+    dx, dn, dd = direct_backward(x, numerator, denominator, g, form, coefficient_gradient)
+    return (
+        _unbroadcast(dx, x.shape).astype(x.dtype),
+        dn.astype(numerator.dtype),
+        dd.astype(denominator.dtype),
+    )
+
+
+# Rows per step of the scan that bounds the rare path's memory (see _split_grads).
+_CHUNK = 16
+
+
+def _split_grads(x, numerator, denominator, g, form):
+    """Gradients when some ``|x|`` is beyond the direct limit, a few batch rows at a time.
+
+    The scaled form's autodiff keeps about fifteen input-sized temporaries;
+    inside the conditional XLA reserves them even when the branch is never
+    taken, which made the compiled step's memory 10x the direct path's. A scan
+    over chunks of ``_CHUNK`` rows of the leading (batch) axis bounds them to
+    chunk size. Zero padding rows (``x = g = 0``) add nothing to the sums.
+    """
+    shape = g.shape
+    param_ndim = max(numerator.ndim, denominator.ndim) - 1
+    if len(shape) <= param_ndim or shape[0] <= _CHUNK:
+        return _split_grads_whole(x, numerator, denominator, g, form)
+    rows, pad = shape[0], -shape[0] % _CHUNK
+    widths = [(0, pad)] + [(0, 0)] * (len(shape) - 1)
+
+    def chunks(array):
+        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, _CHUNK) + shape[1:])
+
+    def step(carry, item):
+        dx, dn, dd = _split_grads_whole(*item[:1], numerator, denominator, item[1], form)
+        return (carry[0] + dn, carry[1] + dd), dx
+
+    zeros = (jnp.zeros_like(numerator), jnp.zeros_like(denominator))
+    (dn, dd), dx = jax.lax.scan(step, zeros, (chunks(x), chunks(g)))
+    dx = dx.reshape((-1,) + shape[1:])[:rows]
+    return _unbroadcast(dx, x.shape).astype(x.dtype), dn, dd
+
+
+def _split_grads_whole(x, numerator, denominator, g, form):
+    big = _big(x, numerator, denominator)
+    inside = _direct_grads(
+        jnp.where(big, 0.0, x), numerator, denominator, jnp.where(big, 0.0, g), form
+    )
+    outside_x = jnp.where(big, x, 1.0)
+    _, vjp = jax.vjp(lambda *ops: scaled(*ops, form), outside_x, numerator, denominator)
+    dx_out, dn_out, dd_out = vjp(jnp.where(big, g, 0.0))
+    dx = jnp.where(big, dx_out, inside[0])
+    return dx.astype(x.dtype), inside[1] + dn_out, inside[2] + dd_out
+
+
+def _bwd(form, residuals, g):
+    x, numerator, denominator = residuals
+    _, _, full, small = _branches(form)
+    return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator, g)
+
+
+_rational_vjp.defvjp(_fwd, _bwd)
+
+
+def rational(x, numerator, denominator, form):
+    """``P(x) / Q(x)`` with the closed-form reverse-mode gradient (see the module docstring)."""
+    try:
+        return _rational_vjp(x, numerator, denominator, form)
+    except TypeError as error:
+        # jax.custom_vjp has no forward mode (jax.jvp, jax.jacfwd): plain autodiff form.
+        if "forward-mode" not in str(error):
+            raise
+        return split(x, numerator, denominator, form)

@@ -1,0 +1,127 @@
+"""learnact.kan sparsity: pykan's penalty (against NumPy), and pruning that keeps the function."""
+
+import keras
+import numpy as np
+import pytest
+
+from learnact import kan
+from learnact.layers import KANDense
+from learnact.training import fit_lbfgs
+
+
+def _reference_penalty(edges, strength, l1, entropy):
+    """pykan's reg() for one layer, on a[i, j] = std over the batch (NumPy, float64)."""
+    vec = edges.std(axis=0).T  # pykan's (out, in)
+    p_row = vec / (vec.sum(axis=1, keepdims=True) + 1)
+    p_col = vec / (vec.sum(axis=0, keepdims=True) + 1)
+    e_row = -np.mean(np.sum(p_row * np.log2(p_row + 1e-4), axis=1))
+    e_col = -np.mean(np.sum(p_col * np.log2(p_col + 1e-4), axis=0))
+    return strength * (l1 * vec.sum() + entropy * (e_row + e_col))
+
+
+def test_penalty_matches_pykans_formula():
+    edges = np.random.default_rng(0).normal(size=(50, 3, 4)) * [[[0.1], [1.0], [3.0]]]
+    value = kan.KANSparsity(strength=0.01, l1=1.0, entropy=2.0)(edges.astype("float32"))
+    assert float(value) == pytest.approx(_reference_penalty(edges, 0.01, 1.0, 2.0), rel=1e-5)
+
+
+def test_penalty_arguments_are_checked():
+    for name, value in [("strength", -1.0), ("l1", "a"), ("entropy", float("nan"))]:
+        with pytest.raises(ValueError, match=f"`{name}`"):
+            kan.KANSparsity(**{name: value})
+
+
+def _spline_edges(layer, x):
+    basis = keras.ops.convert_to_numpy(layer.basis_values(x))
+    return np.einsum("nik,ikj->nij", basis, keras.ops.convert_to_numpy(layer.spline_kernel))
+
+
+def test_kandense_adds_the_penalty_of_its_spline_edges_and_saves_it():
+    penalty = kan.KANSparsity(strength=0.5)
+    layer = KANDense(3, edge_regularizer=penalty, spline_kernel_initializer="random_normal")
+    x = np.random.default_rng(1).uniform(-1, 1, (64, 2)).astype("float32")
+    layer(x)
+    assert len(layer.losses) == 1
+    expected = _reference_penalty(_spline_edges(layer, x).astype(np.float64), 0.5, 1.0, 2.0)
+    assert float(layer.losses[0]) == pytest.approx(expected, rel=1e-4)
+    clone = KANDense.from_config(layer.get_config())
+    assert isinstance(clone.edge_regularizer, kan.KANSparsity)
+    assert clone.edge_regularizer.get_config() == penalty.get_config()
+
+
+def test_fit_lbfgs_minimises_the_penalty_too():
+    x = np.random.default_rng(2).uniform(-1, 1, (128, 2)).astype("float32")
+    y = np.sin(np.pi * x[:, :1])
+    penalty = kan.KANSparsity(strength=0.01)
+    model = keras.Sequential([keras.Input((2,)), KANDense(1, edge_regularizer=penalty)])
+    history = fit_lbfgs(model, x, y, steps=2)
+    layer = model.layers[0]
+    mse = np.mean((keras.ops.convert_to_numpy(model(x)) - y) ** 2)
+    reg = _reference_penalty(_spline_edges(layer, x).astype(np.float64), 0.01, 1.0, 2.0)
+    assert history[-1] == pytest.approx(mse + reg, rel=1e-3)
+
+
+def _model(widths, seed=0):
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((widths[0],))]
+    layers += [KANDense(w, spline_kernel_initializer="random_normal") for w in widths[1:]]
+    return keras.Sequential(layers)
+
+
+def _out(model, x):
+    return keras.ops.convert_to_numpy(model(x.astype("float32"))).astype(np.float64)
+
+
+def test_pruning_dead_units_keeps_the_function():
+    model = _model([2, 5, 1])
+    hidden, last = model.layers
+    weights = last.get_weights()  # spline_kernel (5, K, 1), base_kernel (5, 1), bias
+    weights[1][:] = 1.0  # clearly active edges, whatever the backend's random draw
+    weights[0][[1, 3]] = 0.0
+    weights[1][[1, 3]] = 0.0
+    last.set_weights(weights)
+    weights = hidden.get_weights()  # unit 4: nothing comes in (a constant 0.7)
+    weights[1][:] = 1.0
+    weights[0][:, :, 4] = 0.0
+    weights[1][:, 4] = 0.0
+    weights[2][4] = 0.7
+    hidden.set_weights(weights)
+    x = np.random.default_rng(3).uniform(-1, 1, (200, 2))
+    before = [w.copy() for w in model.get_weights()]
+    pruned = kan.prune(model, x, threshold=1e-2)
+    assert [layer.units for layer in pruned.layers] == [2, 1]
+    np.testing.assert_allclose(_out(pruned, x), _out(model, x), atol=1e-5)
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)  # the original is not changed
+
+
+def test_cutting_weak_edges_changes_the_output_by_exactly_their_variation():
+    model = _model([3, 2], seed=4)
+    layer = model.layers[0]
+    x = np.random.default_rng(5).uniform(-1, 1, (300, 3))
+    edges = keras.ops.convert_to_numpy(layer.edge_values(x.astype("float32"))).astype(np.float64)
+    sizes = edges.std(axis=0)
+    threshold = float(np.median(sizes))
+    cut = sizes <= threshold
+    assert cut.any() and not cut.all()
+    pruned = kan.prune(model, x, threshold=threshold)
+    expected = _out(model, x) - np.where(cut, edges - edges.mean(axis=0), 0.0).sum(axis=1)
+    np.testing.assert_allclose(_out(pruned, x), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("threshold", ["0.1", None, -1.0, float("nan")])
+def test_prune_refuses_a_bad_threshold(threshold):
+    with pytest.raises(ValueError, match="`threshold`"):
+        kan.prune(_model([2, 3, 1]), np.zeros((4, 2)), threshold=threshold)
+
+
+@pytest.mark.parametrize("x", [np.zeros((0, 2)), np.array([[np.nan, 0.0]])])
+def test_prune_refuses_a_bad_batch(x):
+    with pytest.raises(ValueError, match="`x`"):
+        kan.prune(_model([2, 3, 1]), x)
+
+
+def test_prune_needs_a_stack_of_kandense():
+    model = keras.Sequential([keras.Input((2,)), KANDense(3), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="Sequential of KANDense"):
+        kan.prune(model, np.zeros((4, 2)))

@@ -1,0 +1,140 @@
+"""fit_lbfgs: the optimum of least-squares problems (numpy.linalg.lstsq), on every backend."""
+
+import keras
+import numpy as np
+import pytest
+
+from learnact._keras_private import keep_64_bit_results
+from learnact.training import fit_lbfgs
+from tests.conftest import backend
+
+METHODS = ["optax", "scipy"] if backend() == "jax" else ["scipy"]
+
+
+@pytest.fixture
+def float64():
+    """keras.config.set_floatx("float64") (and jax_enable_x64 on JAX), restored afterwards."""
+    previous, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    # Keras caches the policy made from floatx at its first use: set it too.
+    keras.config.set_dtype_policy("float64")
+    if backend() == "jax":
+        import jax
+
+        x64 = jax.config.jax_enable_x64
+        jax.config.update("jax_enable_x64", True)
+    yield
+    keras.config.set_floatx(previous)
+    keras.config.set_dtype_policy(policy)
+    if backend() == "jax":
+        jax.config.update("jax_enable_x64", x64)
+
+
+def _problem(n=200, d=5, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, d))
+    y = x @ rng.normal(size=(d, 1)) + 0.3 + 0.1 * rng.normal(size=(n, 1))
+    return x, y
+
+
+def _dense(d, **kwargs):
+    return keras.Sequential([keras.Input((d,)), keras.layers.Dense(1, **kwargs)])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_reaches_the_least_squares_optimum_in_float64(float64, method):
+    x, y = _problem()
+    model = _dense(x.shape[1])
+    history = fit_lbfgs(model, x, y, steps=3, method=method)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    solution, *_ = np.linalg.lstsq(design, y, rcond=None)
+    kernel, bias = model.get_weights()
+    assert kernel.dtype == np.float64
+    np.testing.assert_allclose(np.vstack([kernel, bias[:, None]]), solution, rtol=0, atol=1e-9)
+    best = float(np.mean((design @ solution - y) ** 2))
+    assert len(history) == 3
+    assert history[-1] == pytest.approx(best, rel=1e-12)
+    assert history[0] >= history[-1]
+
+
+def test_float32_model_gets_close_to_the_optimum():
+    x, y = _problem(seed=2)
+    model = _dense(x.shape[1])
+    fit_lbfgs(model, x, y, steps=2)
+    solution, *_ = np.linalg.lstsq(np.hstack([x, np.ones((len(x), 1))]), y, rcond=None)
+    kernel, bias = model.get_weights()
+    assert kernel.dtype == np.float32
+    np.testing.assert_allclose(np.vstack([kernel, bias[:, None]]), solution, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_regularisers_are_part_of_the_objective(float64, method):
+    """Ridge: the L2 penalty of the kernel moves the optimum to its closed form."""
+    x, y = _problem(seed=3)
+    lam = 0.05
+    model = _dense(x.shape[1], kernel_regularizer=keras.regularizers.L2(lam))
+    fit_lbfgs(model, x, y, steps=3, method=method)
+    n, d = x.shape
+    design = np.hstack([x, np.ones((n, 1))])
+    # Gradient of mean((Aw - y)^2) + lam |w[:d]|^2 set to zero (the bias is not penalised).
+    penalty = np.diag([lam] * d + [0.0])
+    solution = np.linalg.solve(design.T @ design / n + penalty, design.T @ y / n)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(np.vstack([kernel, bias[:, None]]), solution, atol=1e-9)
+
+
+def test_nonlinear_model_decreases_the_loss(float64):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, size=(256, 2))
+    y = np.sin(np.pi * x[:, :1]) * x[:, 1:]
+    model = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(1)]
+    )
+    history = fit_lbfgs(model, x, y, steps=5, iterations_per_step=20)
+    assert all(np.isfinite(history))
+    assert history[-1] < 0.1 * history[0]
+    # Keras computes tanh of float64 in float32 unless told otherwise, as fit_lbfgs does.
+    with keep_64_bit_results():
+        prediction = keras.ops.convert_to_numpy(model(x))
+    assert history[-1] == pytest.approx(float(np.mean((prediction - y) ** 2)), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"steps": 0}, "steps"),
+        ({"steps": "5"}, "steps"),
+        ({"iterations_per_step": 0}, "iterations_per_step"),
+        ({"history_size": 1.5}, "history_size"),
+        ({"method": "bfgs"}, "method"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, named):
+    x, y = _problem(n=10)
+    model = _dense(x.shape[1])
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=f"`{named}`"):
+        fit_lbfgs(model, x, y, **kwargs)
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+@pytest.mark.skipif(backend() == "jax", reason="optax is the JAX method")
+def test_optax_needs_jax():
+    x, y = _problem(n=10)
+    with pytest.raises(ValueError, match="`method`"):
+        fit_lbfgs(_dense(x.shape[1]), x, y, method="optax")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "named"),
+    [
+        (np.zeros((0, 5)), np.zeros((0, 1)), "`x`"),
+        (np.full((4, 5), np.nan), np.zeros((4, 1)), "`x`"),
+        (np.zeros((4, 5)), np.zeros((3, 1)), "`x` and `y`"),
+        (np.zeros((4, 5)), np.array([[np.inf]] * 4), "`y`"),
+    ],
+)
+def test_bad_data_is_refused(x, y, named):
+    with pytest.raises(ValueError, match=named):
+        fit_lbfgs(_dense(5), x, y)
