@@ -56,7 +56,7 @@ def _float64_layer(name, **extra):
 
 
 # Found by this sweep and not fixed yet (issue 14 report): KANDense gives NaN at the
-# extreme float64 inputs on PyTorch, SnappedKANDense on JAX too. Strict: a fix shows here.
+# extreme float64 inputs on PyTorch, SnappedKANDense on every backend. Strict: a fix shows here.
 KNOWN_NAN = {
     ("torch", "KANDense"),
     ("torch", "SnappedKANDense"),
