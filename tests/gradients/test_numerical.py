@@ -327,3 +327,9 @@ def test_step_below_float64_resolution_is_refused(method):
         numerical_gradient(lambda p: p[:, 0] * p[:, 1], np.array([[0.0, 2.0]]), step=[1e-20, 1e-3]),
         [[2.0, 0.0]],
     )
+
+
+@pytest.mark.parametrize("step", ["a", [1.0, "b"], object()])
+def test_a_step_that_is_not_a_number_is_named(step):
+    with pytest.raises(ValueError, match=r"`step` must be a positive number.*received step="):
+        numerical_gradient(function_2, [1.0, 2.0], step=step)

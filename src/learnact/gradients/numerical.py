@@ -84,7 +84,12 @@ def _steps(rule, step, columns):
     d = columns.shape[0]
     if step is None:
         return scaled_steps(rule, columns)
-    arr = np.asarray(step, dtype=np.float64)
+    try:
+        arr = np.asarray(step, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UserInputError(
+            f"`step` must be a positive number or one per coordinate; received step={step!r}"
+        ) from None
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape != (d,)):
         raise UserInputError(
             f"`step` must be a number or one number per coordinate (shape ({d},)); "
