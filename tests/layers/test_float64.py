@@ -55,23 +55,9 @@ def _float64_layer(name, **extra):
     return layer_classes()[name](dtype="float64", **arguments)
 
 
-# Found by this sweep and not fixed yet (issue 14 report): KANDense gives NaN at the
-# extreme float64 inputs on PyTorch, SnappedKANDense on every backend. Strict: a fix shows here.
-KNOWN_NAN = {
-    ("torch", "KANDense"),
-    ("torch", "SnappedKANDense"),
-    ("jax", "SnappedKANDense"),
-    ("tensorflow", "SnappedKANDense"),
-}
-
-
 @pytest.mark.parametrize("name", list(layer_classes()))
 @pytest.mark.parametrize("weights", ["initial", "random"])
-def test_no_nan_from_finite_float64_input_for_every_layer(name, weights, request):
-    if (keras.backend.backend(), name) in KNOWN_NAN:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="KAN layers: NaN at extreme float64 inputs")
-        )
+def test_no_nan_from_finite_float64_input_for_every_layer(name, weights):
     layer = _float64_layer(name)
     x = np.stack([EXTREMES, -EXTREMES[::-1]])
     layer(x)  # build

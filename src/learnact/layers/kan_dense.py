@@ -7,6 +7,7 @@ from keras import ops
 
 from learnact._backend import layers_support_jit
 from learnact._checks import check_choice, check_int, check_interval
+from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers.precision import widen
 from learnact.ops.basis import KAN_BASES, kan_basis, uniform_knots
@@ -227,6 +228,14 @@ class KANDense(keras.layers.Layer):
         return phi
 
     def call(self, inputs):
+        if keras.backend.standardize_dtype(inputs.dtype) == "float64":
+            # Keras demotes float64 results of einsum, matmul and trigonometry to float32
+            # on some backends; a float64 layer would then overflow at 3.4e38.
+            with keep_64_bit_results():
+                return self._forward(inputs)
+        return self._forward(inputs)
+
+    def _forward(self, inputs):
         x = widen(inputs)
         basis = self.basis_values(x)
         spline = ops.cast(self.spline_kernel, x.dtype)

@@ -144,7 +144,7 @@ class SnappedKANDense(KANDense):
         symbolic = self._symbolic(x)
         return phi if symbolic is None else phi + symbolic
 
-    def call(self, inputs):
+    def _forward(self, inputs):
         x = widen(inputs)
         mask = ops.cast(self._mask, x.dtype)
         basis = self.basis_values(x)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import keras
 from keras import ops
 
+from learnact.ops import keep64
 from learnact.ops.horner import horner
 
 # Abramowitz & Stegun 9.4.1 (|x| <= 3, in (x/3)^2; |error| < 5e-8) and 9.4.3
@@ -52,15 +54,15 @@ def bessel_j0(x):
         array([ 1.      ,  0.223891, -0.177597], dtype=float32)
     """
     x = ops.convert_to_tensor(x)
-    if not str(x.dtype).startswith("float"):
+    if not keras.backend.standardize_dtype(x.dtype).startswith("float"):
         x = ops.cast(x, "float32")
     t = ops.abs(x)
     small = t <= 3.0
-    u = ops.where(small, t, 0.0) / 3.0
+    u = keep64.where(small, t, 0.0) / 3.0
     near = horner(u * u, _J0_SMALL)
-    t_far = ops.where(small, 3.0, t)
+    t_far = keep64.where(small, 3.0, t)
     v = 3.0 / t_far
-    far = horner(v, _J0_MODULUS) * ops.cos(t_far + horner(v, _J0_PHASE)) / ops.sqrt(t_far)
+    far = horner(v, _J0_MODULUS) * keep64.cos(t_far + horner(v, _J0_PHASE)) / ops.sqrt(t_far)
     return ops.where(small, near, far)
 
 
