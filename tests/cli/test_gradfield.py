@@ -50,6 +50,7 @@ BAD = [
     "x0 + " * 200 + "1",
     "(" * 60 + "x0" + ")" * 60,
     "-" * 100 + "x0",
+    "1" + "0" * 309 + "*x0",  # an integer literal past float64: OverflowError in float()
 ]
 
 

@@ -90,7 +90,11 @@ def _compile(node, depth):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _error(f"constant {value!r} is not a real number", node)
-        number = float(value)  # floats only: no arbitrary-precision integer powers
+        try:
+            number = float(value)  # floats only: no arbitrary-precision integer powers
+        except OverflowError:
+            digits = len(str(value))
+            raise _error(f"constant of {digits} digits is too large for a float", node) from None
         return lambda cols: number
     if isinstance(node, ast.Name):
         if node.id in VARIABLES:
