@@ -1,12 +1,14 @@
 """A saved model loads in a fresh process after only ``import learnact`` (issue 14 item 5).
 
 The model is saved here; a new Python process on the same backend runs
-``import learnact`` and ``import keras`` and nothing else of learnact, loads
-it with ``keras.saving.load_model`` and predicts. A ``parametric_activation``
-class is found there once the process has made it again under the same name,
-with the same formula (its fingerprint agrees across processes).
+``import learnact`` and ``import keras`` and nothing else of learnact, finds
+every learnact layer class in Keras's registry, loads the model with
+``keras.saving.load_model`` and predicts. A ``parametric_activation`` class is
+found there once the process has made it again under the same name, with the
+same formula (its fingerprint agrees across processes).
 """
 
+import inspect
 import os
 import pathlib
 import subprocess
@@ -17,13 +19,18 @@ import numpy as np
 import pytest
 from keras import ops
 
-from learnact.layers import Parameter, parametric_activation
-from tests.backends.cross_backend_worker import INPUTS
-from tests.backends.cross_backend_worker import build as build_every_family
+import learnact.layers
+from learnact.layers import (
+    Parameter,
+    Rational,
+    SoftExponential,
+    TaylorExpansion,
+    parametric_activation,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# What the fresh process runs: argv = [model with every family, parametric model, inputs, out].
+# What the fresh process runs: argv = [model, parametric model, inputs, out, class names...].
 LOADER = """
 import sys
 
@@ -31,7 +38,9 @@ import learnact
 import keras
 import numpy as np
 
-every, parametric, inputs, out = sys.argv[1:]
+every, parametric, inputs, out, *names = sys.argv[1:]
+missing = [n for n in names if keras.saving.get_registered_object("learnact>" + n) is None]
+assert not missing, f"not registered by import learnact: {missing}"
 x = np.load(inputs)
 first = keras.saving.load_model(every).predict(x, verbose=0)
 
@@ -58,17 +67,42 @@ FreshScaledTanh = parametric_activation(
 )
 
 
+def learnacts_own_layer_classes() -> list[str]:
+    """The layer classes learnact.layers exports (not those other tests make)."""
+    return sorted(
+        name
+        for name in learnact.layers.__all__
+        if inspect.isclass(cls := getattr(learnact.layers, name))
+        and issubclass(cls, keras.layers.Layer)
+        and keras.saving.get_registered_name(cls).startswith("learnact>")
+    )
+
+
+def moved(model: keras.Model, seed: int) -> keras.Model:
+    """``model`` with every weight moved off its initial value, as training would."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([w + 0.2 * rng.standard_normal(w.shape) for w in model.get_weights()])
+    return model
+
+
 @pytest.mark.slow
 def test_a_saved_model_loads_in_a_fresh_process_after_only_import_learnact(tmp_path):
-    every = build_every_family()
-    every.save(tmp_path / "every.keras")
-    parametric = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), FreshScaledTanh()])
-    rng = np.random.default_rng(2)
-    parametric.set_weights(
-        [w + 0.3 * rng.standard_normal(w.shape) for w in parametric.get_weights()]
+    names = learnacts_own_layer_classes()
+    assert {"KANDense", "PolynomialDense", "SnappedKANDense", "TaylorExpansion"} <= set(names)
+    every = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(4),
+            TaylorExpansion(3),
+            SoftExponential(),
+            Rational(),
+        ]
     )
-    parametric.save(tmp_path / "parametric.keras")
-    np.save(tmp_path / "inputs.npy", INPUTS)
+    parametric = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), FreshScaledTanh()])
+    inputs = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    moved(every, 1).save(tmp_path / "every.keras")
+    moved(parametric, 2).save(tmp_path / "parametric.keras")
+    np.save(tmp_path / "inputs.npy", inputs)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -77,7 +111,7 @@ def test_a_saved_model_loads_in_a_fresh_process_after_only_import_learnact(tmp_p
     }
     paths = [tmp_path / name for name in ("every.keras", "parametric.keras", "inputs.npy")]
     done = subprocess.run(
-        [sys.executable, "-c", LOADER, *map(str, paths), str(tmp_path / "out.npz")],
+        [sys.executable, "-c", LOADER, *map(str, paths), str(tmp_path / "out.npz"), *names],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -87,8 +121,8 @@ def test_a_saved_model_loads_in_a_fresh_process_after_only_import_learnact(tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = np.load(tmp_path / "out.npz")
     np.testing.assert_allclose(
-        loaded["every"], every.predict(INPUTS, verbose=0), rtol=1e-6, atol=1e-7
+        loaded["every"], every.predict(inputs, verbose=0), rtol=1e-6, atol=1e-7
     )
     np.testing.assert_allclose(
-        loaded["parametric"], parametric.predict(INPUTS, verbose=0), rtol=1e-6, atol=1e-7
+        loaded["parametric"], parametric.predict(inputs, verbose=0), rtol=1e-6, atol=1e-7
     )
