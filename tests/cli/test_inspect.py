@@ -34,7 +34,8 @@ def _error(argv, capsys):
 def test_bad_files_and_ranges_are_one_line(tmp_path, capsys):
     assert "no model file" in _error(["inspect", str(tmp_path / "missing.keras")], capsys)
     (tmp_path / "broken.keras").write_text("not a zip archive")
-    assert "cannot load" in _error(["inspect", str(tmp_path / "broken.keras")], capsys)
+    err = _error(["inspect", str(tmp_path / "broken.keras")], capsys)
+    assert "broken.keras' is not a valid .keras archive" in err and "not found" not in err
     err = _error(["inspect", str(tmp_path / "any.keras"), "--x-range", "1", "0"], capsys)
     assert "x_range" in err
     assert "digits" in _error(["inspect", str(tmp_path / "any.keras"), "--digits", "0"], capsys)
