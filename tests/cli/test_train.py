@@ -57,6 +57,7 @@ BAD_INPUT = {
     "order not a number": (["--order", "three"], "--order"),
     "missing data dir": (["--data-dir", "no/such/dir"], "data_dir"),
     "bad epochs": (["--epochs", "0"], "epochs"),
+    "batch larger than the training set": (["--batch-size", "100000"], "batch_size=100000"),
 }
 
 
