@@ -69,3 +69,9 @@ def test_formula_prints_the_whole_network(small_model_path, capsys):
 def test_formula_of_a_model_without_one_is_one_line(model_path, capsys):
     err = _error(["inspect", str(model_path), "--formula"], capsys)
     assert "of class Conv2D has no formula" in err
+
+
+def test_a_plot_into_a_missing_folder_is_one_line_naming_it(model_path, tmp_path, capsys):
+    destination = str(tmp_path / "nonexistent" / "a.png")
+    err = _error(["inspect", str(model_path), "--plot", destination], capsys)
+    assert f"the folder of `plot` {destination!r} does not exist" in err and ".tmp-" not in err
