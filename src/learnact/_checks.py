@@ -101,16 +101,24 @@ def first_line(exc: BaseException) -> str:
 def check_interval(name: str, value) -> tuple[float, float]:
     """Return ``value`` as ``(low, high)``: two finite numbers with ``low < high``.
 
+    Every message shows the whole ``value`` received, not only the bad end.
+
     Raises:
         UserInputError: naming ``name`` and ``value`` if it is not such a pair.
 
     Example:
         >>> check_interval("x_range", [-3, 3])
         (-3.0, 3.0)
+        >>> check_interval("interval", (0, float("nan")))
+        Traceback (most recent call last):
+        ...
+        learnact.errors.UserInputError: `interval` must be two finite ... received interval=(0, nan)
     """
     try:
+        if isinstance(value, (str, bytes)):  # "12" would otherwise read as (1, 2)
+            raise TypeError
         low, high = (check_real(name, float(v)) for v in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # UserInputError (non-finite end) included
         raise UserInputError(
             f"`{name}` must be two finite numbers (low, high); received {name}={value!r}"
         ) from None

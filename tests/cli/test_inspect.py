@@ -34,7 +34,8 @@ def _error(argv, capsys):
 def test_bad_files_and_ranges_are_one_line(tmp_path, capsys):
     assert "no model file" in _error(["inspect", str(tmp_path / "missing.keras")], capsys)
     (tmp_path / "broken.keras").write_text("not a zip archive")
-    assert "cannot load" in _error(["inspect", str(tmp_path / "broken.keras")], capsys)
+    err = _error(["inspect", str(tmp_path / "broken.keras")], capsys)
+    assert "broken.keras' is not a valid .keras archive" in err and "not found" not in err
     err = _error(["inspect", str(tmp_path / "any.keras"), "--x-range", "1", "0"], capsys)
     assert "x_range" in err
     assert "digits" in _error(["inspect", str(tmp_path / "any.keras"), "--digits", "0"], capsys)
@@ -77,3 +78,9 @@ def test_formula_prints_the_whole_network(small_model_path, capsys):
 def test_formula_of_a_model_without_one_is_one_line(model_path, capsys):
     err = _error(["inspect", str(model_path), "--formula"], capsys)
     assert "of class Conv2D has no formula" in err
+
+
+def test_a_plot_into_a_missing_folder_is_one_line_naming_it(model_path, tmp_path, capsys):
+    destination = str(tmp_path / "nonexistent" / "a.png")
+    err = _error(["inspect", str(model_path), "--plot", destination], capsys)
+    assert f"the folder of `plot` {destination!r} does not exist" in err and ".tmp-" not in err

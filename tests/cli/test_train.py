@@ -57,6 +57,7 @@ BAD_INPUT = {
     "order not a number": (["--order", "three"], "--order"),
     "missing data dir": (["--data-dir", "no/such/dir"], "data_dir"),
     "bad epochs": (["--epochs", "0"], "epochs"),
+    "batch larger than the training set": (["--batch-size", "100000"], "batch_size=100000"),
 }
 
 
@@ -242,3 +243,36 @@ def test_a_disk_too_small_for_the_first_checkpoint_is_one_line(small_disk):
     cmd, env = _train_process(small_disk / "run", "--batch-size", "32", "--epochs", "1")
     full = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     _assert_one_line_no_space(full)
+
+
+def test_model_takes_the_specs_compare_takes(monkeypatch, tmp_path):
+    received = []
+
+    def fake_train_run(config, out, **kwargs):
+        received.append(config)
+        return {
+            "model": config.label,
+            "dataset": config.dataset,
+            "test_accuracy": 1.0,
+            "test_loss": 0.0,
+            "epochs": 1,
+            "seconds": 0.0,
+            "parameters": 1,
+        }
+
+    monkeypatch.setattr("learnact.training.train_run", fake_train_run)
+    base = ["train", "--quiet", "--out", str(tmp_path / "run")]
+    assert main([*base, "--model", "expandable-cnn:5:rational"]) == 0
+    assert main([*base, "--order", "5", "--expansion", "rational"]) == 0  # the flags still work
+    assert main([*base, "--model", "expandable-cnn:5", "--expansion", "rational"]) == 0
+    assert main([*base, "--model", "kan:7"]) == 0
+    labels = [config.label for config in received]
+    assert labels == ["expandable-cnn:5:rational"] * 3 + ["kan:7"]
+    assert received[0] == received[1] == received[2]
+
+
+def test_a_spec_and_a_flag_that_disagree_are_one_line(tmp_path, capsys):
+    argv = ["train", "--out", str(tmp_path / "r"), "--model", "expandable-cnn:5:rational"]
+    err = _error_line([*argv, "--order", "3"], capsys)
+    assert "model spec 'expandable-cnn:5:rational' sets order=5; received order=3" in err
+    assert not (tmp_path / "r").exists()

@@ -109,7 +109,7 @@ def test_bad_files_and_arguments(tmp_path):
     with pytest.raises(UserInputError, match="not a .keras file"):
         load_model(tmp_path / "model.h5")
     (tmp_path / "broken.keras").write_text("not a zip archive")
-    with pytest.raises(UserInputError, match="cannot load"):
+    with pytest.raises(UserInputError, match="broken.keras. is not a valid .keras archive"):
         load_model(tmp_path / "broken.keras")
     with pytest.raises(UserInputError, match="x_range"):
         inspect_model(tmp_path / "any.keras", x_range=(1, 0))

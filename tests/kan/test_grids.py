@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from learnact import kan
+from learnact.errors import UserInputError
 from learnact.layers import KANDense
 
 
@@ -116,6 +117,31 @@ def test_update_grids_refuses_bad_batches_and_changes_nothing(x, named):
     before = _weights(model)
     with pytest.raises(ValueError, match=named):
         kan.update_grids(model, x)
+    for old, new in zip(before, _weights(model), strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+WRONG_WIDTH = (
+    r"`x` must be a batch of shape \(examples, 2\) for model .*received x of shape \(50, 3\)"
+)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model, x: kan.update_grids(model, x),
+        lambda model, x: kan.update_grids(model.layers[0], x),
+        lambda model, x: kan.refine(model, 6, x),
+        lambda model, x: kan.prune(model, x),
+    ],
+    ids=["update_grids", "update_grids of a layer", "refine", "prune"],
+)
+def test_a_batch_of_the_wrong_width_is_refused_naming_x_and_changes_nothing(call):
+    model = _kan([2, 3, 1])
+    before = _weights(model)
+    x = np.random.default_rng(0).uniform(-1, 1, (50, 3))
+    with pytest.raises(UserInputError, match=WRONG_WIDTH):
+        call(model, x)
     for old, new in zip(before, _weights(model), strict=True):
         np.testing.assert_array_equal(old, new)
 

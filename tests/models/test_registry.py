@@ -59,3 +59,33 @@ def test_every_model_builds_and_run_config_uses_the_same_specs():
         "expandable-cnn:4:polynomial-dense",
     )
     assert RunConfig(expansion="none").validated().order is None
+
+
+def test_resolve_applies_options_the_spec_leaves_out():
+    from learnact.models.registry import resolve_model_spec
+
+    assert resolve_model_spec("expandable-cnn:5:rational").label == "expandable-cnn:5:rational"
+    spec = resolve_model_spec("expandable-cnn", order=5, expansion="rational")
+    assert spec.options == {"order": 5, "expansion": "rational"}
+    spec = resolve_model_spec("expandable-cnn:5", order=None, expansion="polynomial-dense")
+    assert spec.label == "expandable-cnn:5:polynomial-dense"
+    # The same value twice (normalized) is no conflict.
+    spec = resolve_model_spec("expandable-cnn:5:polynomial-dense", expansion="polynomial_dense")
+    assert spec.options["expansion"] == "polynomial_dense"
+    assert resolve_model_spec("kan:10").options == {"grid_size": 10}
+
+
+def test_resolve_refuses_an_option_given_twice_with_two_values():
+    from learnact.models.registry import resolve_model_spec
+
+    with pytest.raises(
+        UserInputError,
+        match=r"model spec 'expandable-cnn:5:rational' sets order=5; received order=3 as well",
+    ):
+        resolve_model_spec("expandable-cnn:5:rational", order=3)
+    with pytest.raises(
+        UserInputError, match="sets expansion='rational'; received expansion='taylor'"
+    ):
+        resolve_model_spec("expandable-cnn:5:rational", expansion="taylor")
+    with pytest.raises(UserInputError, match="takes no options"):
+        resolve_model_spec("baseline-cnn", order=3)

@@ -1,5 +1,7 @@
 """snap: planted sin, exp, x^2 and J0 edges of a KANDense are recovered with their parameters."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -116,6 +118,19 @@ def test_bad_input_leaves_the_model_unchanged():
         add_function("mine", sympy.sinh, None)
     with pytest.raises(UserInputError, match="no KANDense"):
         snap(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]), data(10))
+    for before, after in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    assert type(model.layers[0]) is KANDense
+
+
+@pytest.mark.parametrize("min_r2", [2, 1.0000001, -0.5, float("nan"), "0.9", None, True])
+def test_min_r2_outside_0_1_or_not_a_number_is_refused_model_unchanged(min_r2):
+    model = planted_model()
+    weights = [w.copy() for w in model.get_weights()]
+    with pytest.raises(
+        UserInputError, match=rf"`min_r2`.*received min_r2={re.escape(repr(min_r2))}"
+    ):
+        snap(model, data(100), min_r2=min_r2)
     for before, after in zip(weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(before, after)
     assert type(model.layers[0]) is KANDense

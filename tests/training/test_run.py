@@ -74,8 +74,9 @@ def test_compare_writes_table_json_and_plot(tmp_path):
     assert [row["model"] for row in report["models"]] == ["baseline-cnn", "expandable-cnn:2"]
     for row in report["models"]:
         assert len(row["test_accuracy"]["values"]) == 2 and row["parameters"] > 0
-        assert row["seconds_per_epoch"] > 0
+        assert row["seconds_per_epoch"] is None  # one epoch: it compiles, no steady state
     table = (out / "comparison.md").read_text()
+    assert "| n/a |" in table and "one epoch only" in table
     assert table == comparison.table
     assert "| baseline-cnn |" in table and "| expandable-cnn:2 |" in table
     assert (out / "comparison.png").stat().st_size > 1000

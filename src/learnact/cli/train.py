@@ -28,6 +28,7 @@ change is refused.
 examples:
   learnact train --epochs 5 --out runs/demo
   learnact train --model baseline-cnn --dataset cifar10 --data-dir ~/data --out runs/c10
+  learnact train --model expandable-cnn:5:rational --out runs/rational
   learnact train --out runs/demo --resume --epochs 10
   XLA_FLAGS=--xla_force_host_platform_device_count=2 learnact train --data-parallel
 """
@@ -59,26 +60,32 @@ def add_parser(subparsers) -> None:
 
 
 def add_model_arguments(parser) -> None:
-    """Add ``--model``, ``--order``, ``--expansion`` and ``--grid-size`` (RunConfig's defaults)."""
+    """Add ``--model``, ``--order``, ``--expansion`` and ``--grid-size`` (RunConfig's defaults).
+
+    The option flags default to None (not given): the model spec's own
+    options and defaults apply then, and a flag may not contradict the spec.
+    """
     from learnact.training.config import RunConfig
 
     default = RunConfig()
     parser.add_argument(
         "--model",
         default=default.model,
-        metavar="NAME",
-        help=f"expandable-cnn, baseline-cnn or kan ({default.model})",
+        metavar="SPEC",
+        help="expandable-cnn, baseline-cnn or kan, with options as in compare: "
+        f"NAME[:ORDER[:EXPANSION]], kan[:GRID_SIZE], e.g. expandable-cnn:5:rational "
+        f"({default.model})",
     )
     parser.add_argument(
         "--order",
         type=int,
-        default=default.order,
+        default=None,
         metavar="N",
-        help=f"order of the expansion ({default.order})",
+        help=f"order of the expansion ({default.order}); same as expandable-cnn:N",
     )
     parser.add_argument(
         "--expansion",
-        default=default.expansion,
+        default=None,
         metavar="KIND",
         help="taylor (a series on each of the 512 features; default), polynomial-dense "
         "(a polynomial classifier), rational (Padé units of degrees ORDER/ORDER-1) or none",
@@ -86,9 +93,9 @@ def add_model_arguments(parser) -> None:
     parser.add_argument(
         "--grid-size",
         type=int,
-        default=default.grid_size,
+        default=None,
         metavar="G",
-        help=f"grid intervals of the kan model's layers ({default.grid_size})",
+        help=f"grid intervals of the kan model's layers ({default.grid_size}); same as kan:G",
     )
 
 
@@ -97,7 +104,6 @@ def config_from_args(args):
     from learnact.training import RunConfig
 
     values = {
-        "model": args.model,
         "order": args.order,
         "expansion": args.expansion,
         "grid_size": args.grid_size,
@@ -110,7 +116,7 @@ def config_from_args(args):
         "validation_split": args.validation_split,
         "data_parallel": args.data_parallel,
     }
-    return RunConfig(**values).validated()
+    return RunConfig.from_model_spec(args.model, **values)
 
 
 def run(args) -> int:

@@ -13,7 +13,7 @@ import functools
 import keras
 import numpy as np
 
-from learnact._checks import check_choice, check_int, check_real
+from learnact._checks import check_choice, check_int, check_interval
 from learnact.errors import UserInputError
 from learnact.initializers.maclaurin import Maclaurin
 from learnact.ops.horner import horner
@@ -58,22 +58,6 @@ def check_degrees(m, n, names=("m", "n")) -> tuple[int, int]:
         check_int(names[0], m, minimum=0, maximum=MAX_DEGREE),
         check_int(names[1], n, minimum=1, maximum=MAX_DEGREE),
     )
-
-
-def check_interval(interval) -> tuple[float, float]:
-    """Return ``interval`` as two finite increasing floats."""
-    try:
-        low, high = interval
-    except (TypeError, ValueError):
-        raise UserInputError(
-            f"`interval` must be two finite increasing numbers; received interval={interval!r}"
-        ) from None
-    low, high = check_real("interval", low), check_real("interval", high)
-    if not low < high:
-        raise UserInputError(
-            f"`interval` must be two finite increasing numbers; received interval={interval!r}"
-        )
-    return low, high
 
 
 def pade(function, m, n):
@@ -225,7 +209,7 @@ def rational_fit(function, m, n, *, interval=(-3.0, 3.0), form="safe"):
         True
     """
     m, n = check_degrees(m, n)
-    low, high = check_interval(interval)
+    low, high = check_interval("interval", interval)
     check_choice("form", form, FORMS)
     key = function if isinstance(function, str) else None
     if key is not None:

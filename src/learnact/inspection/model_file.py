@@ -11,6 +11,51 @@ from learnact._checks import check_int, check_interval, first_line
 from learnact.errors import UserInputError
 from learnact.inspection.describe import ModelDescription, describe
 
+# What Keras writes into every .keras archive (a zip file).
+_ARCHIVE_MEMBERS = ("config.json", "metadata.json")
+
+
+def check_model_file(path) -> str:
+    """Return ``path`` if it is an existing file that is a ``.keras`` archive; read nothing else.
+
+    Keras reports every archive it cannot open as "File not found"; this says
+    what is wrong with the file instead.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UserInputError: not named ``.keras``, or not a valid ``.keras``
+            archive (not a zip file, a truncated one, or a zip without the
+            members Keras writes).
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "noise.keras")
+        >>> _ = open(path, "wb").write(os.urandom(64))
+        >>> check_model_file(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        learnact.errors.UserInputError: '...noise.keras' is not a valid .keras archive ...
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    if not path.endswith(".keras"):
+        raise UserInputError(f"{path!r} is not a .keras file (Keras 3's saving format)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise UserInputError(
+            f"{path!r} is not a valid .keras archive ({first_line(exc)}); "
+            "it may be truncated or corrupted"
+        ) from None
+    missing = [name for name in _ARCHIVE_MEMBERS if name not in names]
+    if missing:
+        raise UserInputError(
+            f"{path!r} is not a valid .keras archive (a zip file without {', '.join(missing)})"
+        )
+    return path
+
 
 def load_model(path):
     """Load the ``.keras`` file ``path`` with Keras's ``safe_mode=True``, learnact's layers known.
@@ -20,16 +65,14 @@ def load_model(path):
 
     Raises:
         FileNotFoundError: no such file.
-        UserInputError: the file is not a loadable ``.keras`` model (the
-            reason is in the message), or it holds a
+        UserInputError: the file is not a loadable ``.keras`` model: not
+            named ``.keras``, not a valid ``.keras`` archive (random bytes, a
+            truncated download, a zip without Keras's ``config.json``), or
+            refused by Keras (the reason is in the message); or it holds a
             ``parametric_activation`` class this process does not define
             (named, with what to do).
     """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    if not path.endswith(".keras"):
-        raise UserInputError(f"{path!r} is not a .keras file (Keras 3's saving format)")
+    path = check_model_file(path)
     import keras
 
     import learnact.layers  # noqa: F401  (registers the learnact classes)
@@ -135,17 +178,24 @@ def inspect_model(
 
     Raises:
         UserInputError: bad ``features``/``digits``/``x_range``, a ``plot``
-            path that is a folder, or a file that is not a loadable model.
+            path that is a folder, lacks an image extension or lies in a
+            folder that is missing or not writable (checked before loading
+            anything), or a file that is not a loadable model.
         FileNotFoundError: no such model file.
     """
     check_int("features", features, minimum=1)
     check_int("digits", digits, minimum=1, maximum=15)
     x_range = check_interval("x_range", x_range)
-    path = os.fspath(path)
+    from learnact.plotting.files import check_image_path
+
+    # Before any work: a destination that cannot be written fails now, named as given.
+    if plot is not None and plot is not False:
+        plot = check_image_path(plot, "plot")
+    path = check_model_file(path)
     if plot is None:
-        plot = os.path.join(os.path.dirname(os.path.abspath(path)), "activations.png")
-    if plot is not False and os.path.isdir(plot):
-        raise UserInputError(f"`plot` {plot!r} is a folder; give an image file name (.png)")
+        plot = check_image_path(
+            os.path.join(os.path.dirname(os.path.abspath(path)), "activations.png"), "plot"
+        )
     model = load_model(path)
     inspection = Inspection(path, describe(model, features=features, digits=digits))
     if formula or latex:
@@ -180,4 +230,4 @@ def _plot_kan_edges(model, folder: str, inspection: Inspection) -> None:
             inspection.edge_plots[layer.name] = image
 
 
-__all__ = ["Inspection", "inspect_model", "load_model"]
+__all__ = ["Inspection", "check_model_file", "inspect_model", "load_model"]

@@ -47,12 +47,41 @@ def kan_layers(model) -> list:
     return layers
 
 
-def check_batch(name: str, x) -> np.ndarray:
+def _input_shape(model) -> tuple | None:
+    """Return the per-example input shape ``model`` takes, or None where it is not known yet."""
+    if isinstance(model, KANDense):
+        # A built KANDense knows its input width from its kernel: (inputs, K, units).
+        return (int(model.spline_kernel.shape[0]),) if model.built else None
+    try:
+        inputs = model.inputs
+    except AttributeError:  # an unbuilt Sequential without an Input
+        return None
+    if not inputs or len(inputs) != 1:
+        return None
+    return tuple(inputs[0].shape[1:])
+
+
+def check_batch(name: str, x, model=None) -> np.ndarray:
     """Return ``x`` as a float64 NumPy batch, refusing an empty one or one with NaN or inf.
+
+    With ``model``, also refuse a batch whose examples do not have the shape
+    the model takes (e.g. 3 features for a model on 2): checked before any
+    layer sees it, so the error names ``x`` rather than being Keras's
+    broadcasting error from inside a layer, and nothing is changed.
+
+    Raises:
+        UserInputError: naming ``name``, the shape received and, with
+            ``model``, the shape expected.
 
     Example:
         >>> check_batch("x", [[0.0, 1.0]]).shape
         (1, 2)
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), KANDense(1)], name="kan")
+        >>> check_batch("x", [[0.0, 1.0, 2.0]], model)
+        Traceback (most recent call last):
+        ...
+        learnact.errors.UserInputError: `x` must be a batch of shape (examples, 2) ... shape (1, 3)
     """
     try:
         array = np.asarray(x, dtype=np.float64)
@@ -66,6 +95,16 @@ def check_batch(name: str, x) -> np.ndarray:
         )
     if not np.all(np.isfinite(array)):
         raise UserInputError(f"`{name}` must hold finite numbers (no NaN or inf); received {x!r}")
+    expected = None if model is None else _input_shape(model)
+    if expected is not None and (
+        len(expected) != array.ndim - 1
+        or any(e is not None and e != a for e, a in zip(expected, array.shape[1:], strict=True))
+    ):
+        dims = ", ".join(str(e) for e in expected)
+        raise UserInputError(
+            f"`{name}` must be a batch of shape (examples, {dims}) for model {model.name!r}; "
+            f"received {name} of shape {array.shape}"
+        )
     return array
 
 
@@ -203,7 +242,7 @@ def update_grids(model, x, *, grid_eps: float = 0.02) -> list[float]:
         >>> keras.ops.convert_to_numpy(model.layers[0].grid)[0, 3:-3].round(3)  # spans the data
         array([0.   , 0.127, 0.254, 0.381, 0.5  ], dtype=float32)
     """
-    x = check_batch("x", x)
+    x = check_batch("x", x, model)
     grid_eps = check_real("grid_eps", grid_eps, minimum=0.0, maximum=1.0)
     layers = kan_layers(model)
     saved = [(_numpy(layer.grid), _numpy(layer.spline_kernel)) for layer in layers]
@@ -262,7 +301,7 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
     import keras
 
     grid_size = check_int("grid_size", grid_size, minimum=1)
-    x = check_batch("x", x)
+    x = check_batch("x", x, model)
     old_layers = kan_layers(model)
 
     def clone(layer):

@@ -120,7 +120,7 @@ def prune(model, x, threshold: float = 1e-2):
         [2, 1]
     """
     threshold = check_real("threshold", threshold, minimum=0.0)
-    x = check_batch("x", x)
+    x = check_batch("x", x, model)
     layers = kan_layers(model)
     if not isinstance(model, keras.Sequential) or len(layers) != len(model.layers):
         raise UserInputError(

@@ -3,7 +3,8 @@
 It implements the PReLU conventions once for every learnact activation layer:
 per-element parameters of shape ``input_shape[1:]``, ``shared_axes`` collapsing
 some of those axes to 1, an input spec that makes a changed feature dimension a
-clear Keras error, and the config entries of ``shared_axes``.
+clear Keras error, the refusal of complex inputs, and the config entries of
+``shared_axes``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import keras
 from learnact._backend import layers_support_jit
 from learnact.errors import UserInputError
 from learnact.layers.parameter import Parameter
+from learnact.layers.real_inputs import RealInputs
 
 
 def normalize_shared_axes(shared_axes) -> list[int] | None:
@@ -35,7 +37,7 @@ def normalize_shared_axes(shared_axes) -> list[int] | None:
     return sorted(int(axis) for axis in axes)
 
 
-class ElementwiseLayer(keras.layers.Layer):
+class ElementwiseLayer(RealInputs, keras.layers.Layer):
     """A layer computing ``y = f(x; params)`` elementwise, params per element.
 
     Subclasses implement :meth:`parameter_specs` (name -> :class:`Parameter`) and

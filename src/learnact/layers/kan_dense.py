@@ -10,6 +10,7 @@ from learnact._checks import check_choice, check_int, check_interval
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers.precision import widen
+from learnact.layers.real_inputs import RealInputs
 from learnact.ops.basis import KAN_BASES, kan_basis, uniform_knots
 
 
@@ -27,7 +28,7 @@ def _base_activation(base_activation):
 
 
 @keras.saving.register_keras_serializable(package="learnact")
-class KANDense(keras.layers.Layer):
+class KANDense(RealInputs, keras.layers.Layer):
     """Kolmogorov-Arnold dense layer: ``y_j = sum_i phi_ij(x_i) + b_j``, a learned ``phi`` per edge.
 
     Every edge ``i -> j`` carries its own function, a base activation plus a

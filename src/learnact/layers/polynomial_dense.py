@@ -12,12 +12,13 @@ from learnact.errors import UserInputError
 from learnact.layers.bounds import apply_bound, check_bound
 from learnact.layers.limits import check_order
 from learnact.layers.precision import widen
+from learnact.layers.real_inputs import RealInputs
 from learnact.ops import keep64
 from learnact.ops.basis import BASES, basis_functions
 
 
 @keras.saving.register_keras_serializable(package="learnact")
-class PolynomialDense(keras.layers.Layer):
+class PolynomialDense(RealInputs, keras.layers.Layer):
     """Dense layer over a polynomial basis of its input: ``sum_p B_p(x) @ W_p + b``.
 
     The form tried in the Stack Overflow question on Maclaurin series in

@@ -6,10 +6,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from learnact._checks import check_int
+from learnact._checks import check_int, check_interval
 from learnact.errors import UserInputError
 from learnact.initializers import NAMED_FUNCTIONS, Coefficients, pade, rational_fit
-from learnact.initializers.rational import FIT_FUNCTIONS, check_degrees, check_interval
+from learnact.initializers.rational import FIT_FUNCTIONS, check_degrees
 from learnact.layers.elementwise import ElementwiseLayer
 from learnact.layers.parameter import Parameter
 from learnact.layers.precision import widen
@@ -132,7 +132,7 @@ class Rational(ElementwiseLayer):
             numerator_degree, denominator_degree, ("numerator_degree", "denominator_degree")
         )
         self.form = check_form(form)
-        self.interval = check_interval(interval)
+        self.interval = check_interval("interval", interval)
         if isinstance(approximates, str):
             if approximates not in FIT_FUNCTIONS:
                 raise UserInputError(

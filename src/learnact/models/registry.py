@@ -172,6 +172,12 @@ def parse_model_spec(text: str) -> ModelSpec:
         >>> parse_model_spec("expandable-cnn").options
         {'order': 3, 'expansion': 'taylor'}
     """
+    name, options = _spec_options(text)
+    return model_spec(name, **options)
+
+
+def _spec_options(text) -> tuple[str, dict]:
+    """Return the model name of spec ``text`` and the options it writes out (parsed, unchecked)."""
     if not isinstance(text, str):
         raise UserInputError(f"a model spec must be a string; received {text!r}")
     name, *values = (part.strip() for part in text.strip().split(":"))
@@ -183,8 +189,44 @@ def parse_model_spec(text: str) -> ModelSpec:
         form = ":".join([name, *(f"[{field.upper()}]" for field in fields)])
         raise UserInputError(f"a {name} model is {form}; received {text!r}")
     given = zip(fields, values, strict=False)  # the first len(values) fields
-    options = {field: OPTIONS[field].parse(value, text) for field, value in given}
-    return model_spec(name, **options)
+    return name, {field: OPTIONS[field].parse(value, text) for field, value in given}
+
+
+def resolve_model_spec(text: str, **options) -> ModelSpec:
+    """Parse spec ``text`` and apply the ``options`` given apart from it.
+
+    ``options`` are keyword options of the model (None: not given). One the
+    spec leaves out is applied; one the spec writes out must agree with it
+    (after normalization: ``polynomial-dense`` is ``polynomial_dense``).
+    This is how ``learnact train`` reads ``NAME[:OPTION...]`` beside its own
+    option arguments, with the same specs as ``learnact compare``.
+
+    Raises:
+        UserInputError: a bad spec or option, an option the model does not
+            take, or one given both in the spec and apart with another value
+            (naming the option, the spec and both values).
+
+    Example:
+        >>> resolve_model_spec("expandable-cnn:5:rational").label
+        'expandable-cnn:5:rational'
+        >>> resolve_model_spec("expandable-cnn:5", expansion="rational", order=None).label
+        'expandable-cnn:5:rational'
+        >>> resolve_model_spec("expandable-cnn:5", order=3)
+        Traceback (most recent call last):
+        ...
+        learnact.errors.UserInputError: model spec 'expandable-cnn:5' sets order=5; received ...
+    """
+    name, from_text = _spec_options(text)
+    given = {key: value for key, value in options.items() if value is not None}
+    for key, value in given.items():
+        if key in from_text:
+            check = OPTIONS[key].check
+            if check(value) != check(from_text[key]):
+                raise UserInputError(
+                    f"model spec {text!r} sets {key}={from_text[key]!r}; received "
+                    f"{key}={value!r} as well (give it once)"
+                )
+    return model_spec(name, **{**given, **from_text})
 
 
 def parse_model_list(models) -> list[ModelSpec]:
@@ -226,4 +268,5 @@ __all__ = [
     "model_spec",
     "parse_model_list",
     "parse_model_spec",
+    "resolve_model_spec",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def plot_comparison(rows: list[dict], title: str):
     """Return a figure: test accuracy per seed with mean ± std, and seconds per epoch.
@@ -36,12 +38,15 @@ def plot_comparison(rows: list[dict], title: str):
     left.set_ylabel("test accuracy")
     left.set_title("test accuracy (dots: seeds; diamond: mean ± std)")
     left.grid(True, axis="y", alpha=0.3)
-    seconds = [row["seconds_per_epoch"] for row in rows]
+    # None: one epoch only, no steady-state figure (no bar).
+    seconds = [
+        math.nan if row["seconds_per_epoch"] is None else row["seconds_per_epoch"] for row in rows
+    ]
     bars = right.bar(list(positions), seconds, color=[f"C{i}" for i in positions])
     params = [f"{row['parameters']:,} params" for row in rows]
     right.bar_label(bars, labels=params, fontsize="small")
     right.set_xticks(list(positions), labels, rotation=15, ha="right", rotation_mode="anchor")
-    right.set_ylabel("seconds per epoch (median)")
+    right.set_ylabel("seconds per epoch (median, first epoch left out)")
     right.set_title("speed and size")
     right.margins(y=0.15)
     figure.suptitle(title)

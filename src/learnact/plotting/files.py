@@ -16,15 +16,20 @@ def check_image_path(path, name: str = "path") -> str:
 
     Raises:
         UserInputError: an empty name, a folder, an extension matplotlib
-            would not infer, or a folder that does not exist.
+            would not infer, or a folder that does not exist or cannot be
+            written (named by the path as given, not a temporary file).
 
     Example:
         >>> check_image_path("field.png")
         'field.png'
     """
     path = os.fspath(path) if path is not None else ""
-    if not path or os.path.isdir(path):
+    if not path:
         raise UserInputError(f"`{name}` must name an image file, e.g. field.png; received {path!r}")
+    if os.path.isdir(path):
+        raise UserInputError(
+            f"`{name}` {path!r} is a folder; it must name an image file, e.g. field.png"
+        )
     extension = os.path.splitext(path)[1].lower().lstrip(".")
     if extension not in IMAGE_FORMATS:
         raise UserInputError(
@@ -33,6 +38,9 @@ def check_image_path(path, name: str = "path") -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UserInputError(f"the folder of `{name}` {path!r} does not exist")
+    # The image is written as a temporary file in that folder, then renamed.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserInputError(f"the folder of `{name}` {path!r} is not writable")
     return path
 
 

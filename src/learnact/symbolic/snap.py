@@ -338,25 +338,27 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
         library: None for every built-in function (x, x^2, x^3, x^4, 1/x,
             sqrt, exp, log, sin, cos, tanh, abs, gaussian, J0), or a list of
             names / :class:`SymbolicFunction` (see :func:`add_function`).
-        min_r2: the R^2 an edge's best fit must reach to be snapped.
+        min_r2: the R^2 an edge's best fit must reach to be snapped, in [0, 1].
 
     Returns:
         ``(snapped_model, table)``: the new model and a :class:`SnapTable`.
 
     Raises:
         ValueError: data with NaN or inf, no ``KANDense`` layer, a bad
-            ``min_r2`` or ``library``.
+            ``library``, or a ``min_r2`` that is not a number in [0, 1]
+            (naming ``min_r2`` and the value; the model is left unchanged).
 
     Example:
         >>> import keras, numpy as np
         >>> from learnact.layers import KANDense
         >>> model = keras.Sequential([keras.Input((1,)), KANDense(1, base_activation=None)])
         >>> x = np.linspace(-1, 1, 200)[:, None].astype("float32")
-        >>> snapped, table = snap(model, x, library=["x", "x^2"], min_r2=2.0)
+        >>> snapped, table = snap(model, x, library=["x", "x^2"], min_r2=1.0)
         >>> [edge.chosen for edge in table.edges], type(snapped.layers[0]).__name__
         ([None], 'SnappedKANDense')
     """
-    min_r2 = check_real("min_r2", min_r2)
+    # An R^2 is at most 1; above it nothing could ever be snapped, below 0 everything would.
+    min_r2 = check_real("min_r2", min_r2, minimum=0.0, maximum=1.0)
     functions = library_functions(library)
     arrays = x if isinstance(x, (list, tuple)) else [x]
     for array in arrays:

@@ -63,7 +63,8 @@ def summarize(results: dict[str, list[dict]]) -> list[dict]:
 
     Each row has ``model``, ``parameters``, ``seeds``, ``test_accuracy`` and
     ``test_loss`` (``mean``, sample ``std``, ``min``, ``max``, ``values``) and
-    ``seconds_per_epoch`` (mean over seeds of each run's median epoch).
+    ``seconds_per_epoch`` (mean over seeds of each run's median epoch, the
+    compiling first epoch left out; None when every run had one epoch only).
 
     Example:
         >>> runs = [{"test_accuracy": a, "test_loss": 0.1, "seconds_per_epoch": 0.2,
@@ -81,18 +82,36 @@ def summarize(results: dict[str, list[dict]]) -> list[dict]:
                 "parameters": runs[0]["parameters"],
                 "test_accuracy": _spread([r["test_accuracy"] for r in runs]),
                 "test_loss": _spread([r["test_loss"] for r in runs]),
-                "seconds_per_epoch": statistics.fmean(per_epoch) if per_epoch else math.nan,
+                "seconds_per_epoch": statistics.fmean(per_epoch) if per_epoch else None,
                 "seeds": len(runs),
             }
         )
     return rows
 
 
+def format_seconds_per_epoch(seconds) -> str:
+    """Return ``seconds`` as printed in the table; ``n/a`` when there is no steady-state figure.
+
+    Example:
+        >>> format_seconds_per_epoch(0.12345), format_seconds_per_epoch(None)
+        ('0.123', 'n/a')
+    """
+    if seconds is None or math.isnan(seconds):
+        return "n/a"
+    return f"{seconds:.3f}"
+
+
 def markdown_table(rows: list[dict], dataset: str, epochs: int) -> str:
-    """Return the comparison as a Markdown table (with a one-line caption)."""
+    """Return the comparison as a Markdown table (with a caption of two lines).
+
+    The caption says that s/epoch leaves out the first, compiling epoch, so
+    that a one-epoch comparison (``n/a``) is not read as a missing value.
+    """
     lines = [
         f"Test accuracy on {dataset} after {epochs} epochs, over {rows[0]['seeds']} seeds "
         "(mean ± sample std; min-max).",
+        "s/epoch: median epoch time without the first epoch, which compiles"
+        + (" (n/a: one epoch only, no steady-state figure)." if epochs < 2 else "."),
         "",
         "| model | test accuracy | min-max | test loss | s/epoch | parameters |",
         "|---|---|---|---|---|---|",
@@ -102,7 +121,7 @@ def markdown_table(rows: list[dict], dataset: str, epochs: int) -> str:
         lines.append(
             f"| {row['model']} | {acc['mean']:.4f} ± {acc['std']:.4f} "
             f"| {acc['min']:.4f}-{acc['max']:.4f} | {loss['mean']:.4f} "
-            f"| {row['seconds_per_epoch']:.3f} | {row['parameters']:,} |"
+            f"| {format_seconds_per_epoch(row['seconds_per_epoch'])} | {row['parameters']:,} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -192,7 +211,8 @@ def compare(
             if progress is not None:
                 progress(
                     f"[{done}/{total}] {run_config.label} seed {run_seed}: test accuracy "
-                    f"{metrics['test_accuracy']:.4f}, {metrics['seconds_per_epoch']:.3f} s/epoch"
+                    f"{metrics['test_accuracy']:.4f}, "
+                    f"{format_seconds_per_epoch(metrics['seconds_per_epoch'])} s/epoch"
                 )
             results.setdefault(run_config.label, []).append(metrics)
 
@@ -204,4 +224,11 @@ def compare(
     return comparison
 
 
-__all__ = ["DEFAULT_MODELS", "Comparison", "compare", "markdown_table", "summarize"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "Comparison",
+    "compare",
+    "format_seconds_per_epoch",
+    "markdown_table",
+    "summarize",
+]

@@ -14,11 +14,13 @@ import statistics
 
 from learnact._files import read_history
 from learnact.datasets import dataset_info, load_dataset
+from learnact.errors import UserInputError
 from learnact.training.callbacks import (
     AtomicBackupAndRestore,
     EpochTimer,
     NonFiniteLossError,
     StopOnNonFiniteLoss,
+    backup_epoch,
     describe_backup,
 )
 from learnact.training.config import RunConfig, RunError
@@ -30,6 +32,66 @@ from learnact.training.parallel import data_parallel
 def build_model(config: RunConfig, input_shape, num_classes):
     """Return the (uncompiled) model ``config`` describes."""
     return config.model_spec().build(input_shape, num_classes)
+
+
+def steady_seconds_per_epoch(history: list[dict], compiling_epochs) -> float | None:
+    """Return the median ``epoch_seconds`` of ``history`` without the compiling epochs.
+
+    The first epoch a process runs includes the compilation of the train and
+    test steps (seconds, against a fraction of a second for the epochs after
+    it), so it is left out of the speed figure. ``compiling_epochs`` holds
+    epoch 0 and the first epoch of this process (after a resume); the first
+    epochs of earlier resumed processes are not known and stay in the median.
+
+    Args:
+        history: rows of ``history.csv`` (:func:`learnact._files.read_history`).
+        compiling_epochs: the epoch numbers to leave out.
+
+    Returns:
+        The median in seconds, or None when no epoch is left (a one-epoch run
+        has no steady-state figure).
+
+    Example:
+        >>> rows = [{"epoch": 0, "epoch_seconds": 9.0}, {"epoch": 1, "epoch_seconds": 0.5},
+        ...         {"epoch": 2, "epoch_seconds": 0.7}]
+        >>> steady_seconds_per_epoch(rows, {0}), steady_seconds_per_epoch(rows[:1], {0})
+        (0.6, None)
+    """
+    seconds = [
+        row["epoch_seconds"]
+        for row in history
+        if isinstance(row.get("epoch_seconds"), float) and row.get("epoch") not in compiling_epochs
+    ]
+    return float(statistics.median(seconds)) if seconds else None
+
+
+def check_batch_size(batch_size: int, train_size: int) -> None:
+    """Refuse a batch larger than the training set it is cut from.
+
+    Keras would silently train on one short batch per epoch: the
+    ``batch_size`` the user asked for never happens, so the learning rate and
+    the epoch count mean something else than intended. Refused rather than
+    warned about, like every other inconsistent argument.
+
+    Args:
+        batch_size: examples per step.
+        train_size: examples fitted on (after the validation split, per process).
+
+    Raises:
+        UserInputError: naming ``batch_size``, its value and the training-set size.
+
+    Example:
+        >>> check_batch_size(16, 1000)
+        >>> check_batch_size(2000, 1000)
+        Traceback (most recent call last):
+        ...
+        learnact.errors.UserInputError: `batch_size` must be at most the training-set size ...
+    """
+    if batch_size > train_size:
+        raise UserInputError(
+            f"`batch_size` must be at most the training-set size ({train_size} examples "
+            f"after the validation split); received batch_size={batch_size}"
+        )
 
 
 def split_validation(x, y, fraction: float, seed: int, multiple: int = 1):
@@ -107,10 +169,14 @@ def train_run(
     Returns:
         The metrics dict written to ``metrics.json``: ``test_accuracy``,
         ``test_loss``, ``epochs``, ``seconds``, ``parameters``,
-        ``seconds_per_epoch``, ``model``, ``dataset``, ``out``.
+        ``seconds_per_epoch`` (median without the compiling first epoch:
+        :func:`steady_seconds_per_epoch`; None after one epoch), ``model``,
+        ``dataset``, ``out``.
 
     Raises:
-        ValueError: an invalid configuration (naming the field).
+        ValueError: an invalid configuration (naming the field), or a
+            ``batch_size`` larger than the training set (after the validation
+            split), refused before ``out`` is touched.
         RunError: ``resume`` with a different configuration, or a NaN/inf
             loss (the message says which checkpoint was kept).
         NotADirectoryError, PermissionError: ``out`` is a file or not writable.
@@ -151,6 +217,7 @@ def _train(config, folder, stored, resume, verbose, callbacks, log, data) -> dic
             # Keras's JAX DataParallel expects each process to feed its own part
             # of the global batch: give each process a disjoint slice.
             x_fit, y_fit = x_fit[process::processes], y_fit[process::processes]
+        check_batch_size(config.batch_size, len(x_fit))
         model = build_model(config, x_train.shape[1:], info["num_classes"])
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate),
@@ -160,6 +227,8 @@ def _train(config, folder, stored, resume, verbose, callbacks, log, data) -> dic
 
         # Only now, with data and model ready, touch what is already in `out`.
         folder.start(config, resume, stored, log)
+        # This process's first epoch compiles the step functions.
+        compiling_epochs = {0, backup_epoch(folder.backup_dir)}
 
         try:
             with deferred_interrupts() as interrupted:
@@ -193,7 +262,7 @@ def _train(config, folder, stored, resume, verbose, callbacks, log, data) -> dic
             "test_loss": float(test_loss),
             "epochs": len(history),
             "seconds": float(sum(epoch_seconds)),
-            "seconds_per_epoch": float(statistics.median(epoch_seconds)) if epoch_seconds else None,
+            "seconds_per_epoch": steady_seconds_per_epoch(history, compiling_epochs),
             "parameters": int(model.count_params()),
             "model": config.label,
             "dataset": config.dataset,
@@ -248,4 +317,11 @@ def _fit(model, config, folder, fit_data, validation, verbose, callbacks, interr
                 csv_file.close()
 
 
-__all__ = ["build_model", "evaluate", "split_validation", "train_run"]
+__all__ = [
+    "build_model",
+    "check_batch_size",
+    "evaluate",
+    "split_validation",
+    "steady_seconds_per_epoch",
+    "train_run",
+]
