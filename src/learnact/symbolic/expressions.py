@@ -29,6 +29,7 @@ from learnact.layers import (
     KANDense,
     PolynomialDense,
     Rational,
+    SnappedActivation,
     SoftExponential,
     TaylorExpansion,
 )
@@ -749,6 +750,26 @@ def _kan_dense(layer, x):
     if layer.bias is not None:
         y = y + weight(layer.bias)
     return y
+
+
+@expresses(SnappedActivation)
+def _snapped_activation(layer, x):
+    """``a_u g_u(b_u x + c_u) + d_u`` of each element's unit ``u``."""
+    from learnact.symbolic.snap import library_functions
+
+    affine = weight(layer.affine)  # units_shape + (4,)
+    names = layer.unit_functions
+    per_group = x.shape[-1] // layer.groups if layer.groups else None
+    functions = {name: library_functions([name])[0] for name in set(names.reshape(-1))}
+    out = np.empty(x.shape, dtype=object)
+    for index in np.ndindex(x.shape):
+        if per_group is None:  # per element; shared axes have size 1
+            where = tuple(0 if names.shape[k] == 1 else i for k, i in enumerate(index))
+        else:
+            where = (index[-1] // per_group,)
+        a, b, c, d = affine[where]
+        out[index] = a * functions[names[where]].sympy(b * x[index] + c) + d
+    return out
 
 
 # Sympy twins of parametric_activation formulas, by layer class.
