@@ -29,6 +29,10 @@ FILE (.npy, or .npz with x / x_train); else, for a model in a `learnact train`
 run folder, the first 1000 training images of that run's dataset; else 1000
 points uniform in --x-range per input unit.
 
+A model with a layer made by learnact.layers.parametric_activation cannot be
+loaded here (its formula is Python code the command line does not have): load
+it from Python, after making the class again under the same name.
+
 example:
   learnact inspect runs/demo/model.keras --features 3 --plot runs/demo/activations.png
   learnact inspect runs/demo/model.keras --formula --digits 3
