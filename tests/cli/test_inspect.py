@@ -84,3 +84,18 @@ def test_a_plot_into_a_missing_folder_is_one_line_naming_it(model_path, tmp_path
     destination = str(tmp_path / "nonexistent" / "a.png")
     err = _error(["inspect", str(model_path), "--plot", destination], capsys)
     assert f"the folder of `plot` {destination!r} does not exist" in err and ".tmp-" not in err
+
+
+def test_snap_prints_the_table_on_the_data_given(small_model_path, tmp_path, capsys):
+    import numpy as np
+
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).uniform(-1, 1, (200, 2)).astype("float32"))
+    argv = ["inspect", str(small_model_path), "--plot", str(tmp_path / "c.png")]
+    assert main([*argv, "--snap", "--data", str(data), "--min-r2", "0.999"]) == 0
+    out = capsys.readouterr().out
+    assert f"data for snapping: inputs read from {data}\n" in out
+    # u + 0.25 u^2 = 0.25 (u + 2)^2 - 1: x^2 exactly.
+    assert "snapping (a*g(b*x + c) + d, R^2 >= 0.999):" in out and "[unit 0]: -> x^2" in out
+    err = _error([*argv, "--snap", "--data", str(tmp_path / "none.npy")], capsys)
+    assert "no data file" in err

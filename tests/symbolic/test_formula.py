@@ -297,3 +297,38 @@ def test_a_subclassed_model_is_refused():
 
     with pytest.raises(UserInputError, match="no known inputs"):
         formula(Custom())
+
+
+def test_a_kan_rational_dense_network_is_exact_and_shares_its_layers():
+    """KANDense -> Rational -> Dense -> Rational -> KANDense(chebyshev), random weights.
+
+    Printed as a tree its formula has millions of nodes (each layer repeats
+    its input in every Piecewise and Horner term); it is built, and
+    evaluated with learnact.symbolic.lambdify, on the shared expressions.
+    """
+    from learnact.layers import KANDense, Rational
+    from learnact.symbolic import lambdify
+    from learnact.symbolic.sharing import printed_size
+
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            KANDense(4, grid_size=3),
+            Rational(),
+            keras.layers.Dense(3),
+            Rational(),
+            KANDense(1, basis="chebyshev"),
+        ]
+    )
+    rng = np.random.default_rng(3)
+    for variable in model.trainable_weights:  # the knots (not trainable) stay sorted
+        variable.assign(rng.normal(0.0, 0.5, variable.shape).astype("float32"))
+    (expression,) = formula(model)
+    assert expression.has(sympy.Piecewise) and printed_size(expression) > 10**5
+    # Inside the grid, on its knots' sides, and beyond it (B-splines are 0 there).
+    x = np.concatenate([uniform(200, 2, low=-1.5, high=1.5), uniform(20, 2, low=-3.0, high=3.0)])
+    f = lambdify(input_symbols(None, 2), [expression])
+    (got,) = f(*x.astype(np.float64).T)
+    want = np.asarray(ops.convert_to_numpy(model(x)), np.float64)[:, 0]
+    scale = max(1.0, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * scale)

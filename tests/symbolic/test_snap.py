@@ -10,7 +10,7 @@ import sympy
 from keras import ops
 
 from learnact.errors import UserInputError
-from learnact.layers import KANDense, SnappedKANDense
+from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
 from learnact.ops.special import bessel_j0
 from learnact.symbolic import add_function, formula, snap
 from learnact.symbolic.snap import fit_function, library_functions
@@ -174,3 +174,79 @@ def test_training_continues_on_the_snapped_parameters():
     fit_lbfgs(model, x, y, steps=5)
     a, b, c, d = ops.convert_to_numpy(layer.affine)[0]
     np.testing.assert_allclose((a, b, c, d), (1.5, 2.0, 0.5, -0.3), atol=1e-3)
+
+
+def unit_data(n=600, features=3, seed=5, low=-2.0, high=2.0):
+    return np.random.default_rng(seed).uniform(low, high, (n, features)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def snapped_rational():
+    from learnact.layers import Rational
+
+    model = keras.Sequential([keras.Input((3,)), Rational(approximates="tanh", name="act")])
+    return model, *snap(model, unit_data())
+
+
+def test_a_rational_fitted_to_tanh_snaps_to_tanh_unit_by_unit(snapped_rational):
+    original, model, table = snapped_rational
+    assert [entry.edge for entry in table.edges] == [(0,), (1,), (2,)]
+    for entry in table.edges:
+        assert entry.chosen is not None and entry.chosen.function == "tanh", entry
+        assert entry.chosen.r2 > 0.9999
+        np.testing.assert_allclose(entry.chosen.params, (1.0, 1.0, 0.0, 0.0), atol=2e-2)
+    (layer,) = model.layers
+    assert isinstance(layer, SnappedActivation) and layer.name == "act"
+    x = unit_data(200, seed=6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model(x)), ops.convert_to_numpy(original(x)), atol=2e-3
+    )
+    assert "act[unit 2]: -> tanh (a=1" in str(table)
+
+
+def test_a_snapped_activation_saves_and_its_formula_is_exact(snapped_rational, tmp_path):
+    _, model, _ = snapped_rational
+    model.save(tmp_path / "act.keras")
+    loaded = keras.saving.load_model(tmp_path / "act.keras")
+    x = unit_data(100, seed=7)
+    np.testing.assert_allclose(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+    assert all(e.has(sympy.tanh) for e in formula(loaded))
+    assert_exact(loaded, x)
+
+
+def test_shared_units_snap_and_a_layer_with_a_misfit_unit_is_kept_whole():
+    from learnact.layers import SoftExponential, TaylorExpansion
+
+    taylor = TaylorExpansion(2, shared_axes=[1], name="taylor")
+    soft = SoftExponential(name="soft")
+    model = keras.Sequential([keras.Input((4, 2)), taylor, soft])
+    # Per channel: 2 (x - 0.25)^2 - 1 and 0.5 (x + 1)^2: both a (b x + c)^2 + d.
+    taylor.coefficients.assign(np.array([[[-0.875, -1.0, 2.0], [0.5, 1.0, 0.5]]], "float32"))
+    # Channel 0: exp (snaps); channel 1: 2 log(1 + (t - 0.5) / 2), whose best
+    # fit (exp, R^2 0.99994) misses the threshold: the layer is kept whole.
+    soft.alpha.assign(np.array([[1.0, -0.5]] * 4, "float32"))
+    x = np.random.default_rng(8).uniform(-1.0, 1.0, (300, 4, 2)).astype("float32")
+    snapped_model, table = snap(model, x, library=["x^2", "exp"], min_r2=0.99999)
+    units = {(e.layer, e.edge): e for e in table.edges}
+    assert {edge for layer, edge in units if layer == "taylor"} == {(0,), (1,)}
+    for u in (0, 1):
+        assert units[("taylor", (u,))].chosen.r2 > 0.9999999
+    assert all(units[("soft", (u,))].chosen is None for u in range(8))
+    assert units[("soft", (0,))].fits[1].r2 > 0.9999999  # exp fitted, yet kept:
+    assert "soft[unit 0]: kept (4 other unit(s) of the layer do not fit)" in str(table)
+    first, second = snapped_model.layers
+    assert isinstance(first, SnappedActivation) and type(second) is SoftExponential
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(snapped_model(x)), ops.convert_to_numpy(model(x)), atol=1e-4
+    )
+    assert_exact(snapped_model, x[:50])
+
+
+def test_inspect_describes_the_snapped_units(snapped_rational):
+    from learnact.inspection import describe
+
+    _, model, _ = snapped_rational
+    (layer,) = describe(model, features=2, digits=2).layers
+    assert layer.class_name == "SnappedActivation"
+    text = str(describe(model, features=2, digits=2))
+    assert "3 unit(s), each a*g(b*x + c) + d:" in text and "f[unit 0](tanh) = " in text

@@ -22,6 +22,13 @@ strongest edges are listed (with formulas for the Chebyshev basis).
 With --formula (or --latex) it also prints the exact formula of the whole
 network, y1, y2, ... in the input units x1, x2, ... (learnact.symbolic.formula).
 
+With --snap it prints the snap table: every KANDense edge and every unit of an
+elementwise learned activation fitted by a*g(b*x + c) + d for each known g
+(learnact.symbolic.snap; the model file is not changed). The data: --data
+FILE (.npy, or .npz with x / x_train); else, for a model in a `learnact train`
+run folder, the first 1000 training images of that run's dataset; else 1000
+points uniform in --x-range per input unit.
+
 A model with a layer made by learnact.layers.parametric_activation cannot be
 loaded here (its formula is Python code the command line does not have): load
 it from Python, after making the class again under the same name.
@@ -29,6 +36,7 @@ it from Python, after making the class again under the same name.
 example:
   learnact inspect runs/demo/model.keras --features 3 --plot runs/demo/activations.png
   learnact inspect runs/demo/model.keras --formula --digits 3
+  learnact inspect runs/kan/model.keras --snap --min-r2 0.999
 """
 
 
@@ -64,6 +72,19 @@ def add_parser(subparsers) -> None:
         help="also print the exact formula of the whole network (one per output unit)",
     )
     parser.add_argument("--latex", action="store_true", help="print that formula as LaTeX")
+    parser.add_argument(
+        "--snap",
+        action="store_true",
+        help="print the snap table: each KAN edge / activation unit fitted by a*g(b*x+c)+d",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        help="inputs to snap on (.npy, or .npz with x); default: the run's dataset",
+    )
+    parser.add_argument(
+        "--min-r2", type=float, default=0.99, metavar="R2", help="R^2 a snap must reach (0.99)"
+    )
     one_line_errors(parser, "inspect")
     parser.set_defaults(func=run)
 
@@ -81,6 +102,9 @@ def run(args) -> int:
         plot=args.plot,
         formula=args.formula,
         latex=args.latex,
+        snap=args.snap,
+        data=args.data,
+        min_r2=args.min_r2,
     )
     print(report, flush=True)
     return 0

@@ -29,6 +29,7 @@ from learnact.layers import (
     KANDense,
     PolynomialDense,
     Rational,
+    SnappedActivation,
     SnappedKANDense,
     TaylorExpansion,
     learnact_layers,
@@ -378,6 +379,29 @@ def _snapped_kan_dense(layer, features: int, digits: int) -> Details:
         (function,) = library_functions([name])
         expr = sympy.Float(a) * function.sympy(sympy.Float(b) * x + sympy.Float(c)) + sympy.Float(d)
         details.formulas.append((f"phi[x{i} -> y{j}]({name})", rounded(expr, digits)))
+    return details
+
+
+@describes(SnappedActivation)
+def _snapped_activation(layer, features: int, digits: int) -> Details:
+    """The first ``features`` units' ``a g(b x + c) + d``."""
+    import keras
+    import sympy
+
+    from learnact.inspection.formulas import rounded
+    from learnact.symbolic.snap import library_functions
+
+    affine = np.asarray(keras.ops.convert_to_numpy(layer.affine), dtype=np.float64)
+    affine = affine.reshape(-1, 4)
+    names = layer.unit_functions.reshape(-1)
+    details = Details(notes=[f"{len(names)} unit(s), each a*g(b*x + c) + d:"])
+    x = sympy.Symbol("x")
+    for u in range(min(features, len(names))):
+        a, b, c, d = affine[u]
+        (function,) = library_functions([names[u]])
+        expr = sympy.Float(a) * function.sympy(sympy.Float(b) * x + sympy.Float(c)) + sympy.Float(d)
+        details.formulas.append((f"f[unit {u}]({names[u]})", rounded(expr, digits)))
+    details.hidden = max(0, len(names) - features)
     return details
 
 

@@ -19,7 +19,7 @@ def rounded(expression, digits: int):
     return expression.xreplace({n: sympy.Float(n, digits) for n in expression.atoms(sympy.Float)})
 
 
-def render(expression, digits: int, latex: bool = False) -> str:
+def render(expression, digits: int, latex: bool = False, order=None) -> str:
     """Print ``expression`` (text or LaTeX) with every float shown to ``digits`` significant digits.
 
     A printer, not :func:`rounded`: rebuilding a KAN formula's ``Piecewise``
@@ -40,7 +40,7 @@ def render(expression, digits: int, latex: bool = False) -> str:
         def _print_Float(self, expr):
             return super()._print_Float(sympy.Float(expr, digits))
 
-    return Printer().doprint(expression)
+    return Printer({"order": order} if order else {}).doprint(expression)
 
 
 def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str]:
@@ -52,7 +52,10 @@ def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str
         latex: LaTeX instead of sympy's text form.
 
     Returns:
-        A list of strings, one per output unit.
+        A list of strings, one per output unit; a formula that would print
+        more than :data:`LARGE` nodes as a tree is preceded by
+        ``s0 = ...``, ``s1 = ...``: its subexpressions used more than once,
+        each printed once and named in what follows.
 
     Raises:
         UserInputError: bad ``digits``, or a layer without a formula (named).
@@ -67,15 +70,31 @@ def network_formulas(model, *, digits: int = 4, latex: bool = False) -> list[str
         ['y_{1} = \\\\tanh{\\\\left(0.5 x_{1} + 0.25 \\\\right)}']
     """
     from learnact.symbolic import formula
+    from learnact.symbolic.sharing import printed_size, shared_subexpressions
 
     digits = check_int("digits", digits, minimum=1, maximum=15)
     if not hasattr(model, "layers"):
         raise UserInputError(f"`model` must be a Keras model; received {type(model).__name__}")
-    lines = []
-    for k, expression in enumerate(formula(model), start=1):
+    expressions = formula(model)
+    lines, order = [], None
+    if printed_size(expressions) > LARGE:
+        # Printed as a tree it would repeat every layer's expression in each
+        # use by the next: name the parts used more than once, print each once.
+        order = "none"  # sorting the terms of a sum compares whole subtrees
+        shared, expressions = shared_subexpressions(expressions, prefix="s", min_size=8)
+        for symbol, expression in shared:
+            k = str(symbol)[1:]
+            label = f"s_{{{k}}}" if latex else f"s{k}"
+            lines.append(f"{label} = {render(expression, digits, latex, order)}")
+    for k, expression in enumerate(expressions, start=1):
         label = f"y_{{{k}}}" if latex else f"y{k}"
-        lines.append(f"{label} = {render(expression, digits, latex)}")
+        lines.append(f"{label} = {render(expression, digits, latex, order)}")
     return lines
+
+
+# A formula printed with more nodes than this is printed with its shared
+# subexpressions named (s0 = ..., then y1 = ... in terms of them).
+LARGE = 20_000
 
 
 __all__ = ["network_formulas", "render", "rounded"]

@@ -123,6 +123,7 @@ class Inspection:
             ``KANDense`` layer in a grid (:func:`learnact.plotting.plot_kan_edges`).
         formulas: ``y<k> = ...`` per output unit when asked
             (:func:`learnact.inspection.formulas.network_formulas`).
+        snap: the :class:`~learnact.inspection.snapping.SnapReport` when asked.
     """
 
     path: str
@@ -131,6 +132,7 @@ class Inspection:
     no_plot: str | None = None
     edge_plots: dict = dataclasses.field(default_factory=dict)
     formulas: list = dataclasses.field(default_factory=list)
+    snap: object = None
 
     def __str__(self) -> str:
         lines = self.description.lines()
@@ -138,6 +140,8 @@ class Inspection:
         if self.formulas:
             lines.append("formula of the whole network:")
             lines += [f"  {line}" for line in self.formulas]
+        if self.snap is not None:
+            lines += self.snap.lines()
         if self.plot:
             lines.append(f"activation curves written to {self.plot}")
         elif self.no_plot:
@@ -156,6 +160,9 @@ def inspect_model(
     plot=None,
     formula: bool = False,
     latex: bool = False,
+    snap: bool = False,
+    data=None,
+    min_r2: float = 0.99,
 ) -> Inspection:
     """Load a saved model, describe its learnact layers, and plot their activation curves.
 
@@ -172,6 +179,13 @@ def inspect_model(
         formula: also give the exact formula of the whole network
             (:func:`learnact.symbolic.formula`), rounded to ``digits``.
         latex: that formula in LaTeX (implies ``formula``).
+        snap: also fit every KAN edge and activation unit by ``a g(b x + c) + d``
+            (:func:`learnact.inspection.snapping.snap_report`; the model file
+            is not changed).
+        data: the snapping inputs (a ``.npy``/``.npz`` file or an array);
+            None: the run's training images when the model lies in a
+            ``learnact train`` run folder, else uniform samples in ``x_range``.
+        min_r2: the R^2 a snap must reach.
 
     Returns:
         An :class:`Inspection`.
@@ -202,6 +216,10 @@ def inspect_model(
         from learnact.inspection.formulas import network_formulas
 
         inspection.formulas = network_formulas(model, digits=digits, latex=latex)
+    if snap:
+        from learnact.inspection.snapping import snap_report
+
+        inspection.snap = snap_report(model, path=path, data=data, x_range=x_range, min_r2=min_r2)
     if plot is False or not inspection.description.layers:
         return inspection
     from learnact.plotting import plot_activation, save_figure

@@ -32,3 +32,7 @@ __all__ += ["KANDense"]
 from learnact.layers.snapped_kan import SnappedKANDense, register_edge_function  # noqa: E402
 
 __all__ += ["SnappedKANDense", "register_edge_function"]
+
+from learnact.layers.snapped_activation import SnappedActivation  # noqa: E402
+
+__all__ += ["SnappedActivation"]

@@ -29,6 +29,7 @@ from learnact.layers import (
     KANDense,
     PolynomialDense,
     Rational,
+    SnappedActivation,
     SoftExponential,
     TaylorExpansion,
 )
@@ -607,17 +608,54 @@ def _bspline_pieces(knots: np.ndarray, order: int) -> list:
     return pieces
 
 
-def _spline_edge(x, knots, pieces, coefficients):
+def _horner_as_written(u, coefficients):
+    """``c_0 + u (c_1 + u (c_2 + ...))`` as an unevaluated sympy tree (zero terms left out).
+
+    Example:
+        >>> import sympy
+        >>> _horner_as_written(sympy.Symbol("u"), [1, 0, 3])
+        u*(3*u) + 1
+    """
+    import sympy
+
+    y = coefficients[-1]
+    for c in reversed(coefficients[:-1]):
+        y = sympy.Mul(y, u, evaluate=False) if y != 1 else u
+        if c != 0:
+            y = sympy.Add(y, c, evaluate=False)
+    return y
+
+
+def _spline_frame(x, knots, pieces):
+    """What every edge from input ``x`` shares: the conditions and each interval's ``x - m_j``.
+
+    Returns:
+        ``(first, rows, parts)``: the condition ``x < t_0``, the pieces'
+        ``P`` matrices stacked ``(pieces, K, order + 1)``, and per piece
+        ``(u, condition)``.
+    """
+    import sympy
+
+    first = sympy.StrictLessThan(x, number(knots[0]), evaluate=False)
+    rows = np.stack([r for _, _, r in pieces])
+    parts = []
+    for j, mid, _ in pieces:
+        # Built as written: a KAN layer has thousands of these pieces, and
+        # sympy's evaluation of each product and sum was most of its time.
+        u = sympy.Add(x, number(-mid), evaluate=False) if mid != 0 else x
+        parts.append((u, sympy.StrictLessThan(x, number(knots[j + 1]), evaluate=False)))
+    return first, rows, parts
+
+
+def _spline_edge(frame, coefficients):
     """``sum_k c_k B_k(x)`` as a Piecewise of one polynomial per knot interval (0 outside)."""
     import sympy
 
-    pairs = [(sympy.Integer(0), sympy.StrictLessThan(x, number(knots[0]), evaluate=False))]
-    for j, mid, rows in pieces:
-        poly = coefficients @ rows  # lowest power first, in u = x - mid
-        u = x - number(mid)
-        value = horner(u, [number(c) for c in poly])
-        condition = sympy.StrictLessThan(x, number(knots[j + 1]), evaluate=False)
-        pairs.append((value, condition))
+    first, rows, parts = frame
+    polys = np.einsum("k,pkd->pd", coefficients, rows)  # lowest power first, in u = x - m_j
+    pairs = [(sympy.Integer(0), first)]
+    for (u, condition), poly in zip(parts, polys, strict=True):
+        pairs.append((_horner_as_written(u, [number(c) for c in poly]), condition))
     pairs.append((sympy.Integer(0), sympy.true))
     return _piecewise(pairs)
 
@@ -665,9 +703,13 @@ def kan_edges(layer, x: np.ndarray, skip=()) -> np.ndarray:
         base = activation(layer.base_activation, x, f"layer {layer.name!r}")
         base_kernel = weight(layer.base_kernel)
     edges = np.empty((inputs, units), dtype=object)
+    pieces_of = {}  # inputs usually share one grid: its polynomials are computed once
     for i in range(inputs):
         if layer.basis == "bspline":
-            pieces = _bspline_pieces(knots[i], layer.spline_order)
+            key = tuple(knots[i].tolist())
+            if key not in pieces_of:
+                pieces_of[key] = _bspline_pieces(knots[i], layer.spline_order)
+            frame = _spline_frame(x[i], knots[i], pieces_of[key])
         else:
             terms = kan_basis_terms(x[i], knots[i], layer.basis, layer.spline_order)
         for j in range(units):
@@ -675,7 +717,7 @@ def kan_edges(layer, x: np.ndarray, skip=()) -> np.ndarray:
                 continue
             c = spline[i, :, j]
             if layer.basis == "bspline":
-                phi = _spline_edge(x[i], knots[i], pieces, c)
+                phi = _spline_edge(frame, c)
             else:
                 phi = sum(
                     (number(ck) * t for ck, t in zip(c, terms, strict=True) if ck != 0), number(0)
@@ -708,6 +750,26 @@ def _kan_dense(layer, x):
     if layer.bias is not None:
         y = y + weight(layer.bias)
     return y
+
+
+@expresses(SnappedActivation)
+def _snapped_activation(layer, x):
+    """``a_u g_u(b_u x + c_u) + d_u`` of each element's unit ``u``."""
+    from learnact.symbolic.snap import library_functions
+
+    affine = weight(layer.affine)  # units_shape + (4,)
+    names = layer.unit_functions
+    per_group = x.shape[-1] // layer.groups if layer.groups else None
+    functions = {name: library_functions([name])[0] for name in set(names.reshape(-1))}
+    out = np.empty(x.shape, dtype=object)
+    for index in np.ndindex(x.shape):
+        if per_group is None:  # per element; shared axes have size 1
+            where = tuple(0 if names.shape[k] == 1 else i for k, i in enumerate(index))
+        else:
+            where = (index[-1] // per_group,)
+        a, b, c, d = affine[where]
+        out[index] = a * functions[names[where]].sympy(b * x[index] + c) + d
+    return out
 
 
 # Sympy twins of parametric_activation formulas, by layer class.

@@ -186,7 +186,115 @@ def apply(layer, *args):
             f"layer {layer.name!r} of class {type(layer).__name__} has no formula "
             "(learnact.symbolic.expressions.RULES lists the classes that have one)"
         )
-    return rule(layer, *args)
+    # The rule sees a fresh real symbol for every input larger than SMALL,
+    # and its result gets the inputs back without evaluation: sympy's
+    # automatic evaluation asks questions (is it real? positive? zero?) that
+    # walk the whole expression of every earlier layer, and folds Piecewise
+    # and Abs through them -- minutes on a few layers, for nothing numeric.
+    mapping: dict = {}
+    placeholders = tuple(_placeholders(arg, mapping) for arg in args)
+    result = rule(layer, *placeholders)
+    if not mapping:
+        return result
+    return _substituted(result, mapping, {})
 
 
-__all__ = ["apply", "evaluate", "formula", "input_symbols"]
+# Inputs of at most this many nodes go to a rule as they are (sympy's
+# evaluation of them is cheap, and keeps ``0.25*(2*x1 + 1)`` as ``0.5*x1 + 0.25``).
+SMALL = 32
+
+
+def _smaller_than(expression, limit: int) -> bool:
+    """Whether ``expression`` has at most ``limit`` nodes (stops counting past it)."""
+    stack, seen = [expression], 0
+    while stack:
+        seen += 1
+        if seen > limit:
+            return False
+        stack.extend(stack.pop().args)
+    return True
+
+
+def _placeholders(value, mapping: dict):
+    """``value`` (array, list or expression) with every large expression replaced by a Dummy."""
+    import sympy
+
+    if isinstance(value, np.ndarray):
+        out = np.empty(value.shape, dtype=object)
+        for index in np.ndindex(value.shape):
+            out[index] = _placeholders(value[index], mapping)
+        return out
+    if isinstance(value, (list, tuple)):
+        return type(value)(_placeholders(v, mapping) for v in value)
+    expression = sympy.sympify(value)
+    if _smaller_than(expression, SMALL):
+        return expression
+    dummy = sympy.Dummy(real=True)
+    mapping[dummy] = expression
+    return dummy
+
+
+def _substituted(value, mapping: dict, memo: dict):
+    """``value`` with its placeholders replaced by ``mapping``'s expressions, unevaluated."""
+    if isinstance(value, np.ndarray):
+        out = np.empty(value.shape, dtype=object)
+        for index in np.ndindex(value.shape):
+            out[index] = _substituted(value[index], mapping, memo)
+        return out
+    if isinstance(value, (list, tuple)):
+        return type(value)(_substituted(v, mapping, memo) for v in value)
+    return rebuild(value, mapping, memo)
+
+
+def rebuild(expression, mapping: dict, memo: dict | None = None):
+    """``expression`` with the subexpressions keyed in ``mapping`` replaced, nothing re-evaluated.
+
+    ``xreplace`` would rebuild every node above a replacement with sympy's
+    evaluation, which inspects (and may fold) the inserted expressions; here
+    each node above one is rebuilt as written (``evaluate=False``, Piecewise
+    from its pairs), so the cost is the size of ``expression`` alone.
+
+    Example:
+        >>> import sympy
+        >>> x, y = sympy.symbols("x y")
+        >>> rebuild(2 * x + 1, {x: y + 1})
+        2*(y + 1) + 1
+    """
+    import sympy
+
+    memo = {} if memo is None else memo
+    if not isinstance(expression, sympy.Basic):
+        return expression
+    if not expression.args and expression not in mapping:
+        return expression  # (a number's hash is recomputed at every lookup)
+    if expression in memo:
+        return memo[expression]
+    if expression in mapping:
+        out = mapping[expression]
+    else:
+        args = [rebuild(arg, mapping, memo) for arg in expression.args]
+        if all(new is old for new, old in zip(args, expression.args, strict=True)):
+            out = expression
+        else:
+            out = _unevaluated(expression, args)
+    memo[expression] = out
+    return out
+
+
+def _unevaluated(expression, args):
+    """A node of ``expression``'s class on ``args``, built without sympy's evaluation."""
+    import sympy
+    from sympy.core.containers import Tuple
+    from sympy.functions.elementary.piecewise import ExprCondPair
+
+    if isinstance(expression, ExprCondPair):
+        return Tuple.__new__(ExprCondPair, *args)
+    if isinstance(expression, (sympy.Piecewise, Tuple)):
+        return sympy.Basic.__new__(type(expression), *args)
+    try:
+        return expression.func(*args, evaluate=False)
+    except TypeError:  # a class without evaluate=: built the ordinary way
+        return expression.func(*args)
+
+
+__all__ = ["apply", "evaluate", "formula", "input_symbols", "rebuild"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from learnact._checks import check_real
 from learnact.errors import UserInputError
-from learnact.layers import KANDense, SnappedKANDense
+from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
 from learnact.layers.snapped_kan import EDGE_FUNCTIONS
 
 
@@ -266,12 +266,18 @@ def fit_function(function: SymbolicFunction, x: np.ndarray, y: np.ndarray) -> Fi
 
 @dataclasses.dataclass
 class EdgeSnap:
-    """The fits of one edge: ``fits`` by function, and the one chosen (None if none)."""
+    """The fits of one edge (or unit): ``fits`` by function, and the one chosen (None if none).
+
+    ``edge`` is ``(i, j)`` for a KAN edge, ``(u,)`` for unit ``u`` of an
+    elementwise activation (row-major in its units' shape); ``note`` says
+    why a fitting unit was kept.
+    """
 
     layer: str
-    edge: tuple  # (i, j)
+    edge: tuple  # (i, j), or (u,) for a unit
     fits: list
     chosen: Fit | None
+    note: str = ""
 
 
 @dataclasses.dataclass
@@ -287,12 +293,12 @@ class SnapTable:
             ranked = sorted(snap.fits, key=lambda f: -f.r2)[:3]
             best = ", ".join(f"{f.function} {f.r2:.6f}" for f in ranked)
             if snap.chosen is None:
-                verdict = "kept"
+                verdict = f"kept ({snap.note})" if snap.note else "kept"
             else:
                 a, b, c, d = snap.chosen.params
                 verdict = f"-> {snap.chosen.function} (a={a:.4g}, b={b:.4g}, c={c:.4g}, d={d:.4g})"
-            i, j = snap.edge
-            out.append(f"  {snap.layer}[{i} -> {j}]: {verdict}; best R^2: {best}")
+            where = f"unit {snap.edge[0]}" if len(snap.edge) == 1 else "{} -> {}".format(*snap.edge)
+            out.append(f"  {snap.layer}[{where}]: {verdict}; best R^2: {best}")
         return out
 
     def __str__(self) -> str:
@@ -320,7 +326,8 @@ def _edge_inputs(model, layer, x):
 
 
 def snap(model, x, *, library=None, min_r2: float = 0.99):
-    """Snap every ``KANDense`` edge whose best ``a g(b x + c) + d`` reaches R^2 ``min_r2``.
+    """Snap every ``KANDense`` edge (and elementwise activation unit) whose best
+    ``a g(b x + c) + d`` reaches R^2 ``min_r2``.
 
     Formula:
         for edge phi_ij and each g: min_{a,b,c,d} sum_n (phi_ij(x_n) - a g(b x_n + c) - d)^2,
@@ -332,8 +339,17 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
     with trainable ``a, b, c, d``; continue training it (e.g. with
     ``learnact.training.fit_lbfgs``) to polish them.
 
+    Elementwise learned activations (``Rational``, ``TaylorExpansion`` with
+    ``merge="sum"``, ``SoftExponential``, single-output
+    ``parametric_activation``) are fitted unit by unit (a unit: one distinct
+    function, :func:`unit_ids`) on the layer's inputs and outputs; a layer
+    is replaced by a :class:`~learnact.layers.SnappedActivation` (trainable
+    ``a, b, c, d`` per unit) when *every* unit reaches ``min_r2``, and kept
+    whole otherwise (the table says so).
+
     Args:
-        model: a built Sequential or functional Keras model with ``KANDense`` layers.
+        model: a built Sequential or functional Keras model with ``KANDense``
+            layers or elementwise learned activations.
         x: input data (as the model takes it), finite.
         library: None for every built-in function (x, x^2, x^3, x^4, 1/x,
             sqrt, exp, log, sin, cos, tanh, abs, gaussian, J0), or a list of
@@ -344,9 +360,9 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
         ``(snapped_model, table)``: the new model and a :class:`SnapTable`.
 
     Raises:
-        ValueError: data with NaN or inf, no ``KANDense`` layer, a bad
-            ``library``, or a ``min_r2`` that is not a number in [0, 1]
-            (naming ``min_r2`` and the value; the model is left unchanged).
+        ValueError: data with NaN or inf, nothing to snap, a bad ``library``,
+            or a ``min_r2`` that is not a number in [0, 1] (naming ``min_r2``
+            and the value; the model is left unchanged).
 
     Example:
         >>> import keras, numpy as np
@@ -369,8 +385,12 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
                 f"infinite value(s) among {values.size}"
             )
     layers = [layer for layer in _all_layers(model) if isinstance(layer, KANDense)]
-    if not layers:
-        raise UserInputError(f"model {model.name!r} has no KANDense layer to snap")
+    units = [layer for layer in _all_layers(model) if snappable_activation(layer)]
+    if not layers and not units:
+        raise UserInputError(
+            f"model {model.name!r} has no KANDense layer and no elementwise learned "
+            "activation to snap"
+        )
 
     edges, chosen = [], {}
     for layer in layers:
@@ -388,8 +408,77 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
                 edges.append(EdgeSnap(layer.name, (i, j), fits, pick))
                 if pick is not None:
                     chosen.setdefault(layer.name, []).append(((i, j), pick))
+    for layer in units:
+        inputs = _edge_inputs(model, layer, x)
+        outputs = np.asarray(keras.ops.convert_to_numpy(layer(inputs)), np.float64)
+        ids = unit_ids(layer, inputs.shape[1:])
+        found = []
+        for u in range(int(ids.max()) + 1):
+            here = ids == u
+            xs, ys = inputs[:, here].reshape(-1), outputs[:, here].reshape(-1)
+            if len(xs) > MAX_SAMPLES:  # evenly spread in x: the fit's cost, not its quality
+                keep = np.argsort(xs)[np.linspace(0, len(xs) - 1, MAX_SAMPLES).astype(int)]
+                xs, ys = xs[keep], ys[keep]
+            fits = [fit_function(f, xs, ys) for f in functions]
+            found.append(EdgeSnap(layer.name, (u,), fits, choose(fits, min_r2)))
+        if all(entry.chosen is not None for entry in found):
+            chosen[layer.name] = [entry.chosen for entry in found]
+        else:
+            missing = sum(entry.chosen is None for entry in found)
+            for entry in found:
+                if entry.chosen is not None:
+                    entry.chosen = None
+                    entry.note = f"{missing} other unit(s) of the layer do not fit"
+        edges.extend(found)
     table = SnapTable(edges, min_r2)
     return _snapped_model(model, chosen), table
+
+
+# The samples of one unit the fit sees at most (a unit shared over an image's
+# pixels sees batch * height * width values).
+MAX_SAMPLES = 4096
+
+
+def snappable_activation(layer) -> bool:
+    """Whether ``layer`` is an elementwise learned activation :func:`snap` can replace.
+
+    Rational, TaylorExpansion (``merge="sum"``), SoftExponential and
+    single-output ``parametric_activation`` layers: one function of one
+    input per unit.
+    """
+    from learnact.layers import Rational, SnappedActivation, SoftExponential, TaylorExpansion
+    from learnact.layers.parametric import _ParametricActivation
+
+    if isinstance(layer, SnappedActivation):
+        return False
+    if isinstance(layer, TaylorExpansion):
+        return layer.merge == "sum"
+    if isinstance(layer, _ParametricActivation):
+        return layer._outputs == 1
+    return isinstance(layer, (Rational, SoftExponential))
+
+
+def unit_ids(layer, shape) -> np.ndarray:
+    """The unit (0, 1, ...) of every element of one sample of shape ``shape``.
+
+    A unit is one distinct function: one per element of the parameters'
+    shape (shared axes have size 1 and broadcast), or one per group of
+    channels on the last axis for ``groups``.
+
+    Example:
+        >>> from learnact.layers import Rational
+        >>> layer = Rational(groups=2)
+        >>> layer.build((None, 4))
+        >>> unit_ids(layer, (4,)).tolist()
+        [0, 0, 1, 1]
+    """
+    shape = tuple(shape)
+    groups = getattr(layer, "groups", None)
+    if groups:
+        ids = np.repeat(np.arange(groups), shape[-1] // groups)
+        return np.broadcast_to(ids, shape)
+    units = layer.parameter_shape((None, *shape))
+    return np.broadcast_to(np.arange(int(np.prod(units, dtype=int))).reshape(units), shape)
 
 
 def _all_layers(model) -> list:
@@ -406,6 +495,16 @@ def _snapped_model(model, chosen: dict):
     replaced = {}
 
     def clone(layer):
+        if layer.name in chosen and snappable_activation(layer):
+            twin = SnappedActivation(
+                [fit.function for fit in chosen[layer.name]],
+                groups=getattr(layer, "groups", None),
+                shared_axes=layer.shared_axes,
+                name=layer.name,
+                dtype=layer.dtype_policy,
+            )
+            replaced[layer.name] = (layer, twin, None, chosen[layer.name])
+            return twin
         if isinstance(layer, KANDense):
             config = layer.get_config()
             old = [tuple(e) for e in config.pop("symbolic_edges", [])]
@@ -418,7 +517,11 @@ def _snapped_model(model, chosen: dict):
 
     snapped = keras.models.clone_model(model, clone_function=clone)
     for source, target in zip(_all_layers(model), _all_layers(snapped), strict=True):
-        if source.name in replaced:
+        if source.name in replaced and isinstance(target, SnappedActivation):
+            _, twin, _, fits = replaced[source.name]
+            params = np.array([fit.params for fit in fits]).reshape(tuple(twin.affine.shape))
+            twin.affine.assign(params.astype(twin.affine.dtype))
+        elif source.name in replaced:
             layer, twin, old, fits = replaced[source.name]
             twin.grid.assign(layer.grid)
             twin.spline_kernel.assign(layer.spline_kernel)
@@ -446,4 +549,6 @@ __all__ = [
     "fit_function",
     "library_functions",
     "snap",
+    "snappable_activation",
+    "unit_ids",
 ]
