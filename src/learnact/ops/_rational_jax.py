@@ -2,11 +2,14 @@
 
 Autodiff of ``P(x) / Q(x)`` differentiates two Horner chains, the ``abs`` of
 every denominator term and the division, and reduces each coefficient's
-gradient separately. The backward pass here recomputes ``P``, ``Q`` and their
-derivatives once and gets every coefficient gradient from two moment sums
-(``sum g/Q x^k`` and ``sum g y/Q |x|^k``), each one fused pass of
-``_polyval_jax.coefficient_gradient``; nothing of the forward pass is saved
-but its inputs.
+gradient separately. The backward pass here saves nothing of the forward pass
+but its inputs, and recomputes ``P`` and ``Q`` twice: once for the input
+gradient (one elementwise pass), once inside the one variadic reduction that
+sums all ``m + n + 1`` coefficient moments (``sum g/Q x^k`` and
+``sum g y/Q |x|^k``, ``_polyval_jax.coefficient_gradients``). Recomputing is
+cheaper than keeping: shared between the two, ``g/Q`` and ``g y/Q |x|`` were
+two input-sized arrays, and the compiled step held 2.1x the memory of
+``TaylorExpansion(10)``'s; now it holds only the moments' partial sums.
 
 Inputs beyond :func:`learnact.ops.rational.direct_limit` need the scaled form;
 on CPU a conditional skips it when no element is that large (always, in
@@ -17,12 +20,20 @@ there waits for the host). Their gradient is autodiff of the scaled form.
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
 
-from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradient
-from learnact.ops._rational_math import direct, direct_backward, direct_limit, scaled, split
+from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradients, moment_view
+from learnact.ops._rational_math import (
+    direct,
+    direct_backward,
+    direct_coefficient_gradients,
+    direct_limit,
+    scaled,
+    split,
+)
 
 
 def _big(x, numerator, denominator):
@@ -63,7 +74,8 @@ def _fwd(x, numerator, denominator, form):
 
 
 def _direct_grads(x, numerator, denominator, g, form):
-    dx, dn, dd = direct_backward(x, numerator, denominator, g, form, coefficient_gradient)
+    dx, _, _ = direct_backward(x, numerator, denominator, g, form, None)
+    dn, dd = _coefficient_grads(x, numerator, denominator, g, form)
     return (
         _unbroadcast(dx, x.shape).astype(x.dtype),
         dn.astype(numerator.dtype),
@@ -71,8 +83,34 @@ def _direct_grads(x, numerator, denominator, g, form):
     )
 
 
-# Rows per step of the scan that bounds the rare path's memory (see _split_grads).
-_CHUNK = 16
+def _coefficient_grads(x, numerator, denominator, g, form):
+    """The coefficient gradients, their weights ``g / Q`` and ``g y / Q |x|`` never in memory.
+
+    ``P``, ``Q`` and the weights are recomputed from ``x`` and ``g`` on the
+    moment sums' own layout (``moment_view``), so that XLA fuses them into
+    the one reduction that sums all ``m + n + 1`` moments; computed once on
+    ``x``'s layout and shared with ``dx``, they were two input-sized arrays
+    (the compiled step's memory 2.1x ``TaylorExpansion(10)``'s).
+    """
+    param_shape = numerator.shape[:-1]
+    view = None
+    if denominator.shape[:-1] == param_shape:
+        x = jnp.broadcast_to(x, g.shape)
+        view = moment_view([x, g], param_shape)
+    if view is None:
+        return direct_coefficient_gradients(
+            x, numerator, denominator, g, form, coefficient_gradients
+        )
+    (xv, gv), view_param_shape = view
+    nv = numerator.reshape(view_param_shape + numerator.shape[-1:])
+    dv = denominator.reshape(view_param_shape + denominator.shape[-1:])
+    dn, dd = direct_coefficient_gradients(xv, nv, dv, gv, form, coefficient_gradients)
+    return dn.reshape(numerator.shape), dd.reshape(denominator.shape)
+
+
+# Elements per step of the scan that bounds the rare path's memory (see _split_grads):
+# 16 rows of 512 features.
+_CHUNK_ELEMENTS = 8192
 
 
 def _split_grads(x, numerator, denominator, g, form):
@@ -81,18 +119,21 @@ def _split_grads(x, numerator, denominator, g, form):
     The scaled form's autodiff keeps about fifteen input-sized temporaries;
     inside the conditional XLA reserves them even when the branch is never
     taken, which made the compiled step's memory 10x the direct path's. A scan
-    over chunks of ``_CHUNK`` rows of the leading (batch) axis bounds them to
-    chunk size. Zero padding rows (``x = g = 0``) add nothing to the sums.
+    over chunks of the leading (batch) axis, as many rows as make about
+    ``_CHUNK_ELEMENTS`` elements (at least one row), bounds them to chunk
+    size: below the direct path's own moment sums, which share that memory.
+    Zero padding rows (``x = g = 0``) add nothing to the sums.
     """
     shape = g.shape
     param_ndim = max(numerator.ndim, denominator.ndim) - 1
-    if len(shape) <= param_ndim or shape[0] <= _CHUNK:
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, math.prod(shape[1:])))
+    if len(shape) <= param_ndim or shape[0] <= chunk:
         return _split_grads_whole(x, numerator, denominator, g, form)
-    rows, pad = shape[0], -shape[0] % _CHUNK
+    rows, pad = shape[0], -shape[0] % chunk
     widths = [(0, pad)] + [(0, 0)] * (len(shape) - 1)
 
     def chunks(array):
-        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, _CHUNK) + shape[1:])
+        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, chunk) + shape[1:])
 
     def step(carry, item):
         dx, dn, dd = _split_grads_whole(*item[:1], numerator, denominator, item[1], form)
