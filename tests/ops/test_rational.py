@@ -176,6 +176,10 @@ CASES = [
     # and denominator broadcast differently (no shared layout: summed apart).
     ((37, 5), (5, 6), (5, 4)),
     ((20, 3), (3, 6), (1, 4)),
+    # Batches the JAX backward sums a chunk of rows at a time (scan, last chunk
+    # zero-padded): per element, and per channel with shared spatial axes.
+    ((40, 600), (600, 6), (600, 4)),
+    ((40, 4, 4, 32), (1, 1, 32, 6), (1, 1, 32, 4)),
 ]
 
 

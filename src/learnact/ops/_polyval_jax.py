@@ -65,21 +65,17 @@ def _split_rows(array, rows):
     return array.reshape((_SPLIT, (rows + pad) // _SPLIT) + array.shape[1:])
 
 
-def _moment_sums(terms):
-    """Return ``[sum_rows g t^p, p = 0..order]`` per ``(t, g, order)`` of ``terms``, stacked last.
+def _moment_sums(t, g, order):
+    """Return ``sum_rows g t^p`` for ``t, g`` of shape ``(rows, *rest)``: ``rest + (order + 1,)``.
 
-    Every ``t, g`` has shape ``(rows, *rest)``; the result is one array of shape
-    ``rest + (order + 1,)`` per term. The first stage computes each term's power
-    chain once per element and reduces the leading axis of length 8, all terms
-    in one variadic reduce (so whatever produces ``t`` and ``g`` is fused into
-    that one loop, never kept in memory); later stages reduce the (8x smaller)
-    partial sums the same way, and the last few rows are summed plainly.
+    The first stage computes the power chain once per element and reduces the
+    leading axis of length 8; later stages reduce the (8x smaller) partial sums
+    the same way, and the last few rows are summed plainly.
     """
-    rows = terms[0][0].shape[0]
-    sizes = [order + 1 for _, _, order in terms]
+    rows = t.shape[0]
     if rows >= _MIN_ROWS:
-        chains = [power_chain(_split_rows(g, rows), _split_rows(t, rows), o) for t, g, o in terms]
-        sums = list(_variadic_sum([c for chain in chains for c in chain], 0))
+        ts, gs = _split_rows(t, rows), _split_rows(g, rows)
+        sums = list(_variadic_sum(power_chain(gs, ts, order), 0))
         rows = sums[0].shape[0]
         while rows >= _MIN_ROWS:
             sums = list(_variadic_sum([_split_rows(s, rows) for s in sums], 0))
@@ -87,14 +83,8 @@ def _moment_sums(terms):
         # The last few rows of all orders in one more fused pass; stacking
         # before this sum would interleave order + 1 large arrays elementwise
         # (slow scalar code: 1.5 ms at 64x2048, order 10).
-        sums = list(_variadic_sum(sums, 0))
-    else:
-        sums = list(_variadic_sum([c for t, g, o in terms for c in power_chain(g, t, o)], 0))
-    out, start = [], 0
-    for size in sizes:
-        out.append(jnp.stack(sums[start : start + size], axis=-1))
-        start += size
-    return out
+        return jnp.stack(_variadic_sum(sums, 0), axis=-1)
+    return jnp.stack(_variadic_sum(power_chain(g, t, order), 0), axis=-1)
 
 
 def coefficient_gradient(t, g, coefficient_shape):
@@ -110,33 +100,14 @@ def coefficient_gradient(t, g, coefficient_shape):
         Array of shape ``coefficient_shape`` in ``g``'s dtype, summed in at
         least float32.
     """
-    (dc,) = coefficient_gradients([(t, g, coefficient_shape)])
-    return dc
-
-
-def coefficient_gradients(terms):
-    """:func:`coefficient_gradient` of several ``(t, g, coefficient_shape)`` in one fused pass.
-
-    Terms that share ``g``'s shape and the coefficients' ``param_shape``
-    (``coefficient_shape[:-1]``; their orders may differ) are summed by one
-    variadic reduce, so the elementwise work that produces their ``t`` and
-    ``g`` is fused into that one loop instead of being kept as input-sized
-    arrays for separate reductions. Terms that do not are summed one by one.
-
-    Returns:
-        A list of arrays, ``coefficient_shape`` each, in ``g``'s dtype.
-    """
-    out_shape = terms[0][1].shape
-    param_shape = tuple(terms[0][2][:-1])
-    if any(g.shape != out_shape or tuple(c[:-1]) != param_shape for _, g, c in terms):
-        return [coefficient_gradients([term])[0] for term in terms]
+    out_shape = g.shape
+    param_shape = tuple(coefficient_shape[:-1])
+    order = coefficient_shape[-1] - 1
     ndim = len(out_shape)
     padded = (1,) * (ndim - len(param_shape)) + param_shape
-    accumulate = jnp.promote_types(terms[0][1].dtype, jnp.float32)
-    prepared = [
-        (jnp.broadcast_to(t, out_shape).astype(accumulate), g.astype(accumulate), c[-1] - 1)
-        for t, g, c in terms
-    ]
+    t = jnp.broadcast_to(t, out_shape)
+    accumulate = jnp.promote_types(g.dtype, jnp.float32)
+    t, g = t.astype(accumulate), g.astype(accumulate)
 
     # Leading axes along which the coefficients are shared form one "rows" axis
     # (batch, and e.g. height and width for per-channel coefficients).
@@ -147,58 +118,16 @@ def coefficient_gradients(terms):
     rest = out_shape[lead:]
     if lead == 0:
         # A coefficient per output element: nothing to sum.
-        sums = [jnp.stack(power_chain(g, t, order), axis=-1) for t, g, order in prepared]
+        dc = jnp.stack(power_chain(g, t, order), axis=-1)
     else:
-        sums = _moment_sums(
-            [(t.reshape((rows,) + rest), g.reshape((rows,) + rest), o) for t, g, o in prepared]
-        )
+        dc = _moment_sums(t.reshape((rows,) + rest), g.reshape((rows,) + rest), order)
     # Remaining shared axes inside ``rest`` (e.g. coefficients of shape (H, 1, C)).
     inner = tuple(
         axis - lead for axis in range(lead, ndim) if padded[axis] == 1 and out_shape[axis] != 1
     )
-    out = []
-    for dc, (_, g, shape) in zip(sums, terms, strict=True):
-        if inner:
-            dc = jnp.sum(dc, axis=inner, keepdims=True)
-        out.append(dc.reshape(shape).astype(g.dtype))
-    return out
-
-
-def moment_view(arrays, param_shape):
-    """``arrays`` laid out as :func:`coefficient_gradients` first reduces them, or None.
-
-    The moment sums reduce a leading axis of length 8 (``_moment_sums``). A
-    caller that *computes* the ``t`` and ``g`` of its terms elementwise (the
-    rational backward: ``g / Q``, ``g y / Q |x|``) must compute them on that
-    ``(8, rows / 8, *rest)`` layout: XLA fuses elementwise producers into the
-    reduction only when their shape is the reduction's input shape, and a
-    reshape between them (even a free one) keeps the producers' results as
-    input-sized arrays in memory. ``rows`` are the leading axes along which
-    the coefficients are shared, zero-padded to a multiple of 8 (zero rows
-    add nothing when their ``g`` is 0).
-
-    Args:
-        arrays: arrays of one shape, ``(*batch, *param-aligned axes)``.
-        param_shape: the coefficients' ``param_shape`` (without the order axis).
-
-    Returns:
-        ``(views, view_param_shape)``: the arrays reshaped to
-        ``(8, rows / 8, *rest)``, and the shape the coefficients (less their
-        order axis) take to broadcast against them; or None when the sums
-        need no split (fewer than 16 rows, or nothing shared).
-    """
-    out_shape = arrays[0].shape
-    ndim = len(out_shape)
-    padded = (1,) * (ndim - len(param_shape)) + tuple(param_shape)
-    lead = 0
-    while lead < ndim and padded[lead] == 1:
-        lead += 1
-    rows = math.prod(out_shape[:lead])
-    if lead == 0 or rows < _MIN_ROWS:
-        return None
-    rest = out_shape[lead:]
-    views = [_split_rows(a.reshape((rows,) + rest), rows) for a in arrays]
-    return views, padded[lead:]
+    if inner:
+        dc = jnp.sum(dc, axis=inner, keepdims=True)
+    return dc.reshape(coefficient_shape).astype(g.dtype)
 
 
 def _unbroadcast(array, shape):

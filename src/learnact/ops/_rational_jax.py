@@ -3,13 +3,13 @@
 Autodiff of ``P(x) / Q(x)`` differentiates two Horner chains, the ``abs`` of
 every denominator term and the division, and reduces each coefficient's
 gradient separately. The backward pass here saves nothing of the forward pass
-but its inputs, and recomputes ``P`` and ``Q`` twice: once for the input
-gradient (one elementwise pass), once inside the one variadic reduction that
-sums all ``m + n + 1`` coefficient moments (``sum g/Q x^k`` and
-``sum g y/Q |x|^k``, ``_polyval_jax.coefficient_gradients``). Recomputing is
-cheaper than keeping: shared between the two, ``g/Q`` and ``g y/Q |x|`` were
-two input-sized arrays, and the compiled step held 2.1x the memory of
-``TaylorExpansion(10)``'s; now it holds only the moments' partial sums.
+but its inputs. It computes ``dx`` in one elementwise pass, and the
+coefficient gradients from two moment sums (``sum g/Q x^k`` and
+``sum g y/Q |x|^k``, ``_polyval_jax.coefficient_gradient``, vectorized) over
+chunks of batch rows in a scan, recomputing ``P`` and ``Q`` there: the
+weights ``g/Q`` and ``g y/Q |x|`` of the whole batch were two input-sized
+arrays (the compiled step 2.1x the memory of ``TaylorExpansion(10)``'s), a
+chunk's fit in cache. See ``_coefficient_grads``.
 
 Inputs beyond :func:`learnact.ops.rational.direct_limit` need the scaled form;
 on CPU a conditional skips it when no element is that large (always, in
@@ -25,7 +25,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradients, moment_view
+from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradient
 from learnact.ops._rational_math import (
     direct,
     direct_backward,
@@ -73,6 +73,12 @@ def _fwd(x, numerator, denominator, form):
     return _forward(x, numerator, denominator, form), (x, numerator, denominator)
 
 
+def _moments(terms):
+    # One vectorized reduction per term: a single variadic reduce of all m + n + 1
+    # moments (two power chains) is emitted as scalar code by XLA:CPU.
+    return [coefficient_gradient(t, w, shape) for t, w, shape in terms]
+
+
 def _direct_grads(x, numerator, denominator, g, form):
     dx, _, _ = direct_backward(x, numerator, denominator, g, form, None)
     dn, dd = _coefficient_grads(x, numerator, denominator, g, form)
@@ -83,29 +89,62 @@ def _direct_grads(x, numerator, denominator, g, form):
     )
 
 
-def _coefficient_grads(x, numerator, denominator, g, form):
-    """The coefficient gradients, their weights ``g / Q`` and ``g y / Q |x|`` never in memory.
+# Elements per step of the scan over batch rows that sums the coefficient
+# gradients (see _coefficient_grads): 32 rows of 512 features.
+_MOMENT_CHUNK_ELEMENTS = 16384
+# Rows per step at least: 16 rows are what the moment sums need to split by 8.
+_MOMENT_CHUNK_MIN_ROWS = 16
 
-    ``P``, ``Q`` and the weights are recomputed from ``x`` and ``g`` on the
-    moment sums' own layout (``moment_view``), so that XLA fuses them into
-    the one reduction that sums all ``m + n + 1`` moments; computed once on
-    ``x``'s layout and shared with ``dx``, they were two input-sized arrays
-    (the compiled step's memory 2.1x ``TaylorExpansion(10)``'s).
+
+def _coefficient_grads(x, numerator, denominator, g, form):
+    """The coefficient gradients, a chunk of batch rows at a time.
+
+    Their weights ``g / Q`` and ``g y / Q |x|`` are recomputed from the saved
+    ``x`` and ``g``. Computed on the whole batch, they are two input-sized
+    arrays (the compiled step held 2.1x ``TaylorExpansion(10)``'s memory at
+    256x512); fused into the moment reduction itself, XLA:CPU emits that
+    reduction as scalar code (its body too large to unroll the 8-row split,
+    ``_polyval_jax``), 2-3x slower. A scan over chunks of about
+    ``_MOMENT_CHUNK_ELEMENTS`` elements keeps both: each step materialises
+    its weights (chunk-sized) and sums them with the vectorized moment sums
+    into the carry. Zero padding rows (``x = g = 0``) add nothing.
     """
     param_shape = numerator.shape[:-1]
-    view = None
-    if denominator.shape[:-1] == param_shape:
-        x = jnp.broadcast_to(x, g.shape)
-        view = moment_view([x, g], param_shape)
-    if view is None:
-        return direct_coefficient_gradients(
-            x, numerator, denominator, g, form, coefficient_gradients
+    shape = g.shape
+    ndim = len(shape)
+    padded = (1,) * (ndim - len(param_shape)) + tuple(param_shape)
+    lead = 0
+    while lead < ndim and padded[lead] == 1:
+        lead += 1
+    rows, rest = math.prod(shape[:lead]), shape[lead:]
+    chunk = max(_MOMENT_CHUNK_MIN_ROWS, _MOMENT_CHUNK_ELEMENTS // max(1, math.prod(rest)))
+    chunk -= chunk % 8
+    if denominator.shape[:-1] != param_shape or lead == 0 or rows <= chunk:
+        return direct_coefficient_gradients(x, numerator, denominator, g, form, _moments)
+    # Coefficients without the leading axes they share, to broadcast against chunks.
+    numerator = numerator.reshape(padded[lead:] + numerator.shape[-1:])
+    denominator = denominator.reshape(padded[lead:] + denominator.shape[-1:])
+    pad = -rows % chunk
+    widths = [(0, pad)] + [(0, 0)] * len(rest)
+
+    def chunks(array):
+        array = jnp.broadcast_to(array, shape).reshape((rows,) + rest)
+        return jnp.pad(array, widths).reshape((-1, chunk) + rest)
+
+    accumulate = jnp.promote_types(g.dtype, jnp.float32)
+
+    def step(carry, item):
+        dn, dd = direct_coefficient_gradients(
+            item[0], numerator, denominator, item[1], form, _moments
         )
-    (xv, gv), view_param_shape = view
-    nv = numerator.reshape(view_param_shape + numerator.shape[-1:])
-    dv = denominator.reshape(view_param_shape + denominator.shape[-1:])
-    dn, dd = direct_coefficient_gradients(xv, nv, dv, gv, form, coefficient_gradients)
-    return dn.reshape(numerator.shape), dd.reshape(denominator.shape)
+        return (carry[0] + dn.astype(accumulate), carry[1] + dd.astype(accumulate)), None
+
+    zeros = (
+        jnp.zeros(numerator.shape, accumulate),
+        jnp.zeros(denominator.shape, accumulate),
+    )
+    (dn, dd), _ = jax.lax.scan(step, zeros, (chunks(x), chunks(g)))
+    return dn.reshape(param_shape + dn.shape[-1:]), dd.reshape(param_shape + dd.shape[-1:])
 
 
 # Elements per step of the scan that bounds the rare path's memory (see _split_grads):

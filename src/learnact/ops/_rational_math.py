@@ -119,22 +119,16 @@ def direct_backward(x, numerator, denominator, g, form, moments):
 
 
 def direct_coefficient_gradients(x, numerator, denominator, g, form, moments):
-    """The coefficient gradients of :func:`direct_backward` alone, with one division.
+    """The coefficient gradients of :func:`direct_backward` alone (no ``dx``, no ``P'``, ``Q'``).
 
-    ``g / Q`` and ``y = P / Q`` are taken as products with ``r = 1 / Q``: one
-    division instead of two, and (with ``x`` and ``g`` laid out as the
-    moment sums reduce them, ``_polyval_jax.moment_view``) XLA then fuses the
-    whole recomputation into the reduction, where two divisions made it keep
-    ``g / Q`` as an input-sized array. ``g r`` and ``P r`` differ from
-    ``g / Q`` and ``P / Q`` by at most one rounding (``r`` is normal while
-    ``Q < 2^126``, which holds on the direct path for coefficients below
-    about ``2^30``; ``Q >= 1`` in the safe forms, so ``r`` never overflows).
+    For a backend that computes them apart from ``dx`` (JAX: a chunk of batch
+    rows at a time, so that no input-sized temporary is kept); the same
+    values as :func:`direct_backward`'s.
     """
     a, b = _rows(numerator), _rows(denominator)
     q, _, q_base, q_weight = _denominator_parts(x, b, form)
-    r = 1.0 / q
     return _coefficient_moments(
-        x, numerator, denominator, g * r, horner(x, a) * r, q_base, q_weight, form, moments
+        x, numerator, denominator, g / q, horner(x, a) / q, q_base, q_weight, form, moments
     )
 
 
