@@ -92,8 +92,8 @@ def rational(x, numerator, denominator, *, form="safe"):
 
     Gradients: on JAX and PyTorch a fused backward pass computes the input
     gradient and every coefficient gradient in closed form, recomputing ``P``
-    and ``Q`` from the saved inputs (on JAX twice: for ``dy/dx``, and inside
-    the one reduction that sums every coefficient gradient, so that no
+    and ``Q`` from the saved inputs (on JAX twice: for ``dy/dx``, and a chunk
+    of batch rows at a time for the coefficient gradients, so that no
     input-sized temporary is kept):
 
         dy/dx = (P'(x) - y Q'(x)) / Q,   dy/da_k = x^k / Q,
