@@ -48,7 +48,15 @@ def test_quick_kan_suite_times_every_basis_against_dense():
 def test_quick_rational_suite_reports_fused_autodiff_and_the_peer():
     import keras
 
+    threads = None
+    if keras.backend.backend() == "torch":
+        import torch
+
+        threads = torch.get_num_threads()
     report = run_suites(["rational"], quick=True)
+    if threads is not None:  # timed on one thread, the caller's count restored
+        assert report["suites"]["rational"]["torch_threads"] == 1
+        assert torch.get_num_threads() == threads
     rows = report["suites"]["rational"]["rows"]
     by_name = {row["name"]: row for row in rows}
     assert by_name["prelu"]["ratio"] == pytest.approx(1.0)
@@ -65,5 +73,7 @@ def test_quick_rational_suite_reports_fused_autodiff_and_the_peer():
         "rational54 / prelu at 64x128",
         "rational54_autodiff / rational54 at 64x128",
     ]
-    assert "pau54" in format_report(report) and "skipped" in format_report(report, markdown=True)
+    assert "pau54" in format_report(report)
+    if "skipped" in by_name["pau54"]:  # where the peer runs (torch, installed) no row skips
+        assert "skipped" in format_report(report, markdown=True)
     json.dumps(report)

@@ -172,6 +172,14 @@ CASES = [
     ((64, 5), (6,), (4,)),
     ((40, 7), (7, 6), (7, 4)),
     ((8, 4, 4, 3), (1, 1, 3, 4), (1, 1, 3, 2)),
+    # Rows not a multiple of 8 (the moment sums' zero padding), and numerator
+    # and denominator broadcast differently (no shared layout: summed apart).
+    ((37, 5), (5, 6), (5, 4)),
+    ((20, 3), (3, 6), (1, 4)),
+    # Batches the JAX backward sums a chunk of rows at a time (scan, last chunk
+    # zero-padded): per element, and per channel with shared spatial axes.
+    ((40, 600), (600, 6), (600, 4)),
+    ((40, 4, 4, 32), (1, 1, 32, 6), (1, 1, 32, 4)),
 ]
 
 
@@ -311,8 +319,37 @@ def test_gradients_beyond_the_direct_limit(form):
 
 @pytest.mark.parametrize("form", ["safe", "abs_sum"])
 def test_gradients_beyond_the_direct_limit_in_a_large_batch(form):
-    """Batch > 16 rows with a few huge entries: the chunked rare path (JAX scan) agrees."""
-    x, a, b, _ = _inputs((37, 3), (3, 4), (3, 3), seed=4)
-    x[[2, 20, 36], [0, 1, 2]] = [-2e6, 5e6, 1e8]
+    """A few huge entries in a large batch: the chunked rare path (JAX scan) agrees.
+
+    37 rows of 600 features: chunks of 13 rows (``_CHUNK_ELEMENTS``), the last
+    one zero-padded.
+    """
+    x, a, b, _ = _inputs((37, 600), (600, 4), (600, 3), seed=4)
+    x[[2, 20, 36], [0, 301, 599]] = [-2e6, 5e6, 1e8]
     _, grads = _session_vjp(x, a, b, form)
-    _check_gradients(grads, x, a, b, np.ones((37, 3), np.float32), form)
+    _check_gradients(grads, x, a, b, np.ones((37, 600), np.float32), form)
+
+
+def test_jax_compiled_backward_memory_at_most_the_order_10_series():
+    """The fused backward keeps no input-sized temporary (issue 11: memory <= Taylor(10)).
+
+    XLA's own accounting of the compiled forward+backward step (temporaries
+    only), per-feature coefficients on a 256x512 batch: ``Rational(5, 4)``
+    against the degree-10 polynomial's fused backward.
+    """
+    if backend() != "jax":
+        pytest.skip("compiled memory is measured on the jax backend")
+    import jax
+
+    from learnact.ops import polyval
+
+    x, a, b, g = _inputs((256, 512), (512, 6), (512, 4), seed=5)
+    c = np.random.default_rng(5).standard_normal((512, 11)).astype(np.float32)
+
+    def temporaries(fn, *weights):
+        step = jax.jit(jax.grad(lambda w, x: (fn(x, *w) * g).sum(), argnums=(0, 1)))
+        return step.lower(weights, x).compile().memory_analysis().temp_size_in_bytes
+
+    rational_bytes = temporaries(lambda x, a, b: rational(x, a, b), a, b)
+    series_bytes = temporaries(polyval, c)
+    assert rational_bytes <= series_bytes, (rational_bytes, series_bytes)

@@ -18,9 +18,19 @@ Candidates, per input size:
 
 Ratios are to ``prelu``; ``speedup_vs_autodiff`` is ``rational54_autodiff /
 rational54``. Memory (JAX): the compiled step's temporaries.
+
+On PyTorch the suite runs with one intra-op thread (``TORCH_THREADS``, the
+previous count restored after): with PyTorch's default (one thread per core)
+its OpenMP workers spin-wait for cores that other processes hold on a shared
+machine, and a step became 10-200x slower and erratic (PReLU 237 ms instead
+of 1.1 ms at 256x512 on two busy cores); the suite then did not finish in 16
+minutes. One thread is what each candidate costs per core, with no
+scheduling noise. The thread count is in the result (``torch_threads``).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import keras
 import numpy as np
@@ -30,6 +40,24 @@ from learnact.benchmarks.timing import Candidate, compare, target
 
 SIZES = {"256x512": (256, 512), "1024x512": (1024, 512), "64x8x8x32": (64, 8, 8, 32)}
 QUICK_SIZES = {"64x128": (64, 128)}
+# PyTorch intra-op threads while the suite runs (see the module docstring).
+TORCH_THREADS = 1
+
+
+@contextlib.contextmanager
+def _torch_threads():
+    """Run with :data:`TORCH_THREADS` PyTorch threads (torch backend only); yield the count."""
+    if backend() != "torch":
+        yield None
+        return
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(TORCH_THREADS)
+    try:
+        yield TORCH_THREADS
+    finally:
+        torch.set_num_threads(saved)
 
 
 def _autodiff_rational(**kwargs):
@@ -84,8 +112,21 @@ def run(quick: bool = False) -> dict:
     Each row: size, candidate, median/quartile times (ms), ratio to PReLU,
     compiled temporary memory (JAX), and for ``rational54`` the speed-up over
     ``rational54_autodiff``. A ``pau54`` row that could not run says why.
+    On PyTorch, ``"torch_threads"``: the intra-op threads it ran with.
     """
     sizes = QUICK_SIZES if quick else SIZES
+    with _torch_threads() as threads:
+        rows = _timed_rows(sizes, quick)
+    _, reason = pau_layer()
+    if reason is not None:
+        rows.append({"size": "-", "name": "pau54", "skipped": reason})
+    result = {"suite": "rational", "rows": rows, "targets": _targets(rows)}
+    if threads is not None:
+        result["torch_threads"] = threads
+    return result
+
+
+def _timed_rows(sizes, quick):
     rng = np.random.default_rng(0)
     rows = []
     for size_name, shape in sizes.items():
@@ -106,10 +147,7 @@ def run(quick: bool = False) -> dict:
         fused = by_name["rational54"]
         fused["speedup_vs_autodiff"] = by_name["rational54_autodiff"]["ratio"] / fused["ratio"]
         rows.extend(results)
-    _, reason = pau_layer()
-    if reason is not None:
-        rows.append({"size": "-", "name": "pau54", "skipped": reason})
-    return {"suite": "rational", "rows": rows, "targets": _targets(rows)}
+    return rows
 
 
 def _targets(rows):

@@ -2,11 +2,14 @@
 
 Autodiff of ``P(x) / Q(x)`` differentiates two Horner chains, the ``abs`` of
 every denominator term and the division, and reduces each coefficient's
-gradient separately. The backward pass here recomputes ``P``, ``Q`` and their
-derivatives once and gets every coefficient gradient from two moment sums
-(``sum g/Q x^k`` and ``sum g y/Q |x|^k``), each one fused pass of
-``_polyval_jax.coefficient_gradient``; nothing of the forward pass is saved
-but its inputs.
+gradient separately. The backward pass here saves nothing of the forward pass
+but its inputs. It computes ``dx`` in one elementwise pass, and the
+coefficient gradients from two moment sums (``sum g/Q x^k`` and
+``sum g y/Q |x|^k``, ``_polyval_jax.coefficient_gradient``, vectorized) over
+chunks of batch rows in a scan, recomputing ``P`` and ``Q`` there: the
+weights ``g/Q`` and ``g y/Q |x|`` of the whole batch were two input-sized
+arrays (the compiled step 2.1x the memory of ``TaylorExpansion(10)``'s), a
+chunk's fit in cache. See ``_coefficient_grads``.
 
 Inputs beyond :func:`learnact.ops.rational.direct_limit` need the scaled form;
 on CPU a conditional skips it when no element is that large (always, in
@@ -17,12 +20,20 @@ there waits for the host). Their gradient is autodiff of the scaled form.
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
 
 from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradient
-from learnact.ops._rational_math import direct, direct_backward, direct_limit, scaled, split
+from learnact.ops._rational_math import (
+    direct,
+    direct_backward,
+    direct_coefficient_gradients,
+    direct_limit,
+    scaled,
+    split,
+)
 
 
 def _big(x, numerator, denominator):
@@ -62,8 +73,15 @@ def _fwd(x, numerator, denominator, form):
     return _forward(x, numerator, denominator, form), (x, numerator, denominator)
 
 
+def _moments(terms):
+    # One vectorized reduction per term: a single variadic reduce of all m + n + 1
+    # moments (two power chains) is emitted as scalar code by XLA:CPU.
+    return [coefficient_gradient(t, w, shape) for t, w, shape in terms]
+
+
 def _direct_grads(x, numerator, denominator, g, form):
-    dx, dn, dd = direct_backward(x, numerator, denominator, g, form, coefficient_gradient)
+    dx, _, _ = direct_backward(x, numerator, denominator, g, form, None)
+    dn, dd = _coefficient_grads(x, numerator, denominator, g, form)
     return (
         _unbroadcast(dx, x.shape).astype(x.dtype),
         dn.astype(numerator.dtype),
@@ -71,8 +89,67 @@ def _direct_grads(x, numerator, denominator, g, form):
     )
 
 
-# Rows per step of the scan that bounds the rare path's memory (see _split_grads).
-_CHUNK = 16
+# Elements per step of the scan over batch rows that sums the coefficient
+# gradients (see _coefficient_grads): 32 rows of 512 features.
+_MOMENT_CHUNK_ELEMENTS = 16384
+# Rows per step at least: 16 rows are what the moment sums need to split by 8.
+_MOMENT_CHUNK_MIN_ROWS = 16
+
+
+def _coefficient_grads(x, numerator, denominator, g, form):
+    """The coefficient gradients, a chunk of batch rows at a time.
+
+    Their weights ``g / Q`` and ``g y / Q |x|`` are recomputed from the saved
+    ``x`` and ``g``. Computed on the whole batch, they are two input-sized
+    arrays (the compiled step held 2.1x ``TaylorExpansion(10)``'s memory at
+    256x512); fused into the moment reduction itself, XLA:CPU emits that
+    reduction as scalar code (its body too large to unroll the 8-row split,
+    ``_polyval_jax``), 2-3x slower. A scan over chunks of about
+    ``_MOMENT_CHUNK_ELEMENTS`` elements keeps both: each step materialises
+    its weights (chunk-sized) and sums them with the vectorized moment sums
+    into the carry. Zero padding rows (``x = g = 0``) add nothing.
+    """
+    param_shape = numerator.shape[:-1]
+    shape = g.shape
+    ndim = len(shape)
+    padded = (1,) * (ndim - len(param_shape)) + tuple(param_shape)
+    lead = 0
+    while lead < ndim and padded[lead] == 1:
+        lead += 1
+    rows, rest = math.prod(shape[:lead]), shape[lead:]
+    chunk = max(_MOMENT_CHUNK_MIN_ROWS, _MOMENT_CHUNK_ELEMENTS // max(1, math.prod(rest)))
+    chunk -= chunk % 8
+    if denominator.shape[:-1] != param_shape or lead == 0 or rows <= chunk:
+        return direct_coefficient_gradients(x, numerator, denominator, g, form, _moments)
+    # Coefficients without the leading axes they share, to broadcast against chunks.
+    numerator = numerator.reshape(padded[lead:] + numerator.shape[-1:])
+    denominator = denominator.reshape(padded[lead:] + denominator.shape[-1:])
+    pad = -rows % chunk
+    widths = [(0, pad)] + [(0, 0)] * len(rest)
+
+    def chunks(array):
+        array = jnp.broadcast_to(array, shape).reshape((rows,) + rest)
+        return jnp.pad(array, widths).reshape((-1, chunk) + rest)
+
+    accumulate = jnp.promote_types(g.dtype, jnp.float32)
+
+    def step(carry, item):
+        dn, dd = direct_coefficient_gradients(
+            item[0], numerator, denominator, item[1], form, _moments
+        )
+        return (carry[0] + dn.astype(accumulate), carry[1] + dd.astype(accumulate)), None
+
+    zeros = (
+        jnp.zeros(numerator.shape, accumulate),
+        jnp.zeros(denominator.shape, accumulate),
+    )
+    (dn, dd), _ = jax.lax.scan(step, zeros, (chunks(x), chunks(g)))
+    return dn.reshape(param_shape + dn.shape[-1:]), dd.reshape(param_shape + dd.shape[-1:])
+
+
+# Elements per step of the scan that bounds the rare path's memory (see _split_grads):
+# 16 rows of 512 features.
+_CHUNK_ELEMENTS = 8192
 
 
 def _split_grads(x, numerator, denominator, g, form):
@@ -81,18 +158,21 @@ def _split_grads(x, numerator, denominator, g, form):
     The scaled form's autodiff keeps about fifteen input-sized temporaries;
     inside the conditional XLA reserves them even when the branch is never
     taken, which made the compiled step's memory 10x the direct path's. A scan
-    over chunks of ``_CHUNK`` rows of the leading (batch) axis bounds them to
-    chunk size. Zero padding rows (``x = g = 0``) add nothing to the sums.
+    over chunks of the leading (batch) axis, as many rows as make about
+    ``_CHUNK_ELEMENTS`` elements (at least one row), bounds them to chunk
+    size: below the direct path's own moment sums, which share that memory.
+    Zero padding rows (``x = g = 0``) add nothing to the sums.
     """
     shape = g.shape
     param_ndim = max(numerator.ndim, denominator.ndim) - 1
-    if len(shape) <= param_ndim or shape[0] <= _CHUNK:
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, math.prod(shape[1:])))
+    if len(shape) <= param_ndim or shape[0] <= chunk:
         return _split_grads_whole(x, numerator, denominator, g, form)
-    rows, pad = shape[0], -shape[0] % _CHUNK
+    rows, pad = shape[0], -shape[0] % chunk
     widths = [(0, pad)] + [(0, 0)] * (len(shape) - 1)
 
     def chunks(array):
-        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, _CHUNK) + shape[1:])
+        return jnp.pad(jnp.broadcast_to(array, shape), widths).reshape((-1, chunk) + shape[1:])
 
     def step(carry, item):
         dx, dn, dd = _split_grads_whole(*item[:1], numerator, denominator, item[1], form)

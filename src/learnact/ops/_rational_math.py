@@ -60,45 +60,76 @@ def _derivative_rows(rows):
     return [k * rows[k] for k in range(1, len(rows))]
 
 
-def direct_backward(x, numerator, denominator, g, form, moments):
-    """Closed-form gradients of ``sum(g * direct(x, ...))``: ``(dx, d_numerator, d_denominator)``.
-
-    ``dx`` has the broadcast shape of ``x`` and the coefficients (the caller
-    sums it down to ``x``'s shape); ``moments(t, w, shape)`` is the backend's
-    ``sum_{broadcast axes} w t^p`` for ``p = 0..shape[-1] - 1`` (the
-    :func:`learnact.ops.polyval` fast paths' ``coefficient_gradient``).
-    """
-    a, b = _rows(numerator), _rows(denominator)
-    p = horner(x, a)
-    dp = horner(x, _derivative_rows(a)) if len(a) > 1 else 0.0
+def _denominator_parts(x, b, form):
+    """``(Q, dQ/dx, base, weight)``: ``dQ/db_k = weight * base^k`` (times ``sign(b_k)``, safe)."""
     if form == "safe":
         ax = ops.abs(x)
         abs_b = [ops.abs(c) for c in b]
         q = 1.0 + ax * horner(ax, abs_b)
         dq = ops.sign(x) * horner(ax, _derivative_rows([0.0] + abs_b))
-        q_base, q_weight = ax, 1.0
-    else:
-        polynomial = x * horner(x, b)
-        dq = horner(x, _derivative_rows([0.0] + b))
-        q_base = x
-        if form == "abs_sum":
-            q_weight = ops.sign(polynomial)
-            q = 1.0 + ops.abs(polynomial)
-            dq = q_weight * dq
-        else:
-            q = _guard(1.0 + polynomial)
-            # Where the guard holds Q constant, nothing flows to x or b through Q.
-            q_weight = ops.cast(ops.abs(1.0 + polynomial) >= PADE_GUARD, x.dtype)
-            dq = q_weight * dq
+        return q, dq, ax, 1.0
+    polynomial = x * horner(x, b)
+    dq = horner(x, _derivative_rows([0.0] + b))
+    if form == "abs_sum":
+        weight = ops.sign(polynomial)
+        return 1.0 + ops.abs(polynomial), weight * dq, x, weight
+    # Where the guard holds Q constant, nothing flows to x or b through Q.
+    weight = ops.cast(ops.abs(1.0 + polynomial) >= PADE_GUARD, x.dtype)
+    return _guard(1.0 + polynomial), weight * dq, x, weight
+
+
+def _coefficient_moments(x, numerator, denominator, g_over_q, y, q_base, q_weight, form, moments):
+    # dy/da_k = x^k / Q; dy/db_k = -(y / Q) * weight * base^k, k = 1..n: moments of
+    # base times base^(k-1).
+    d_numerator, d_denominator = moments(
+        [
+            (x, g_over_q, numerator.shape),
+            (q_base, -g_over_q * y * q_weight * q_base, denominator.shape),
+        ]
+    )
+    if form == "safe":
+        d_denominator = d_denominator * ops.sign(denominator)
+    return d_numerator, d_denominator
+
+
+def direct_backward(x, numerator, denominator, g, form, moments):
+    """Closed-form gradients of ``sum(g * direct(x, ...))``: ``(dx, d_numerator, d_denominator)``.
+
+    ``dx`` has the broadcast shape of ``x`` and the coefficients (the caller
+    sums it down to ``x``'s shape); ``moments([(t, w, shape), ...])`` is the
+    backend's ``[sum_{broadcast axes} w t^p for p = 0..shape[-1] - 1, ...]``
+    (the :func:`learnact.ops.polyval` fast paths' coefficient gradients), given
+    both terms at once so that a backend can sum them in one pass. With
+    ``moments=None`` only ``dx`` is computed (the coefficient gradients are
+    None).
+    """
+    a, b = _rows(numerator), _rows(denominator)
+    p = horner(x, a)
+    dp = horner(x, _derivative_rows(a)) if len(a) > 1 else 0.0
+    q, dq, q_base, q_weight = _denominator_parts(x, b, form)
     y = p / q
     g_over_q = g / q
     dx = g_over_q * (dp - y * dq)
-    d_numerator = moments(x, g_over_q, numerator.shape)
-    # dy/db_k = -(y / Q) * weight * base^k, k = 1..n: moments of base times base^(k-1).
-    d_denominator = moments(q_base, -g_over_q * y * q_weight * q_base, denominator.shape)
-    if form == "safe":
-        d_denominator = d_denominator * ops.sign(denominator)
+    if moments is None:
+        return dx, None, None
+    d_numerator, d_denominator = _coefficient_moments(
+        x, numerator, denominator, g_over_q, y, q_base, q_weight, form, moments
+    )
     return dx, d_numerator, d_denominator
+
+
+def direct_coefficient_gradients(x, numerator, denominator, g, form, moments):
+    """The coefficient gradients of :func:`direct_backward` alone (no ``dx``, no ``P'``, ``Q'``).
+
+    For a backend that computes them apart from ``dx`` (JAX: a chunk of batch
+    rows at a time, so that no input-sized temporary is kept); the same
+    values as :func:`direct_backward`'s.
+    """
+    a, b = _rows(numerator), _rows(denominator)
+    q, _, q_base, q_weight = _denominator_parts(x, b, form)
+    return _coefficient_moments(
+        x, numerator, denominator, g / q, horner(x, a) / q, q_base, q_weight, form, moments
+    )
 
 
 def _select(is_degree, row):

@@ -22,6 +22,10 @@ def _big(x, numerator, denominator):
     return x.abs() > limit
 
 
+def _moments(terms):
+    return [coefficient_gradient(t, w, shape) for t, w, shape in terms]
+
+
 class _Rational(torch.autograd.Function):
     @staticmethod
     def forward(x, numerator, denominator, form):
@@ -44,9 +48,7 @@ class _Rational(torch.autograd.Function):
         any_big = bool(big.any())
         inside_x = torch.where(big, 0.0, x) if any_big else x
         inside_g = torch.where(big, 0.0, g) if any_big else g
-        dx, dn, dd = direct_backward(
-            inside_x, numerator, denominator, inside_g, form, coefficient_gradient
-        )
+        dx, dn, dd = direct_backward(inside_x, numerator, denominator, inside_g, form, _moments)
         dx = _sum_to(dx, x.shape)
         if any_big:
             with torch.enable_grad():

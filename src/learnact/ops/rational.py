@@ -91,8 +91,10 @@ def rational(x, numerator, denominator, *, form="safe"):
     coefficients.
 
     Gradients: on JAX and PyTorch a fused backward pass computes the input
-    gradient and every coefficient gradient in closed form, in one
-    recomputation of ``P`` and ``Q``:
+    gradient and every coefficient gradient in closed form, recomputing ``P``
+    and ``Q`` from the saved inputs (on JAX twice: for ``dy/dx``, and a chunk
+    of batch rows at a time for the coefficient gradients, so that no
+    input-sized temporary is kept):
 
         dy/dx = (P'(x) - y Q'(x)) / Q,   dy/da_k = x^k / Q,
         dy/db_k = -(y / Q) dQ/db_k,  dQ/db_k = sign(b_k) |x|^k (safe),
