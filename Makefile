@@ -30,6 +30,7 @@ BACKEND_TESTS := tests/ops tests/layers tests/initializers tests/gradients tests
 	$(wildcard tests/kan tests/symbolic)
 test: install
 	$(BIN)/lint-imports
+	rm -rf .cache/jax
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist loadfile -q --doctest-modules tests src
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist loadfile -q $(BACKEND_TESTS)
 	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n 2 --dist loadfile -q $(BACKEND_TESTS)
@@ -47,4 +48,4 @@ bench: install
 	$(BIN)/learnact bench --json runs/bench.json
 
 clean:
-	rm -rf $(VENV) runs build *.egg-info src/*.egg-info
+	rm -rf $(VENV) runs .cache build *.egg-info src/*.egg-info

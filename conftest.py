@@ -1,9 +1,21 @@
 """Settings for every test and doctest (``tests/`` and the docstrings under ``src/``)."""
 
+import os
+import pathlib
 import signal
 import threading
 
 import pytest
+
+# One JAX compilation cache for the whole run, shared by the test workers and every
+# process a test starts (they inherit the environment): the same train step, the same
+# initializers, compiled once instead of once per process. Set before anything
+# imports JAX; `make test` empties it first, so a run never reuses an earlier one's.
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", str(pathlib.Path(__file__).parent / ".cache" / "jax")
+)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 @pytest.fixture(autouse=True)

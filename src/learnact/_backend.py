@@ -8,7 +8,9 @@ configuration file names no backend other than Keras's default (Keras writes
 value cannot tell a choice from the default; and learnact's own dependencies
 install JAX, not TensorFlow). Any other backend (``numpy``, ``openvino``, ...)
 is refused with one error naming it and the supported ones, when learnact's
-Keras code is first imported (:mod:`learnact.ops`).
+Keras code is first imported (:mod:`learnact.ops`); ``import learnact`` imports
+that code (:mod:`learnact.layers`) only on a backend of :data:`SUPPORTED_BACKENDS`
+(:func:`chosen_backend`).
 
 This module imports nothing of learnact but :mod:`learnact.errors`, and no
 Keras at import time.
@@ -66,6 +68,22 @@ def choose_default_backend() -> str | None:
     return DEFAULT_BACKEND
 
 
+def chosen_backend() -> str:
+    """Return the backend Keras runs on, or will run on when it is first imported.
+
+    Keras's own rule, without importing Keras: the backend of an imported
+    Keras, else ``KERAS_BACKEND``, else the one ``keras.json`` names, else
+    Keras's default ``"tensorflow"``.
+
+    Example:
+        >>> chosen_backend() == __import__("keras").backend.backend()
+        True
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND") or _keras_config_backend() or KERAS_OWN_DEFAULT
+
+
 def check_backend(backend: str) -> str:
     """Return ``backend`` if learnact supports it, else raise one clear error.
 
@@ -119,5 +137,6 @@ __all__ = [
     "SUPPORTED_BACKENDS",
     "check_backend",
     "choose_default_backend",
+    "chosen_backend",
     "layers_support_jit",
 ]

@@ -1,14 +1,17 @@
-"""Run in a fresh process per backend by ``test_cross_backend.py``.
+"""Run in a fresh process per backend by ``test_cross_backend.py``: ``DIR BACKEND...``.
 
-``save DIR``: build, compile (Keras's default ``jit_compile="auto"``), move
-every weight off its initial value and save a model holding every learnact layer family as
+Build, compile (Keras's default ``jit_compile="auto"``), move every weight off
+its initial value and save a model holding every learnact layer family as
 ``DIR/<backend>.keras``, with its predictions on fixed inputs as
-``DIR/<backend>.npy``. ``load DIR``: load every ``DIR/*.keras`` and write its
-predictions on this backend as ``DIR/<saved on>-on-<backend>.npy``.
+``DIR/<backend>.npy``; then, once every named backend has done so, load each
+``DIR/<saved on>.keras`` and write its predictions on this backend as
+``DIR/<saved on>-on-<backend>.npy``.
 """
 
+import os
 import pathlib
 import sys
+import time
 
 import keras
 import numpy as np
@@ -48,17 +51,30 @@ def build() -> keras.Model:
     return model
 
 
-def main(mode: str, folder: str) -> None:
+def main(folder: str, *backends: str) -> None:
+    """Save this backend's file, wait for every other backend's, then load them all.
+
+    One process per backend does both halves, so that each pays Keras's start-up
+    once; a file appears under its final name only when complete (written aside,
+    then renamed), and its predictions last, so they mark it done.
+    """
     folder = pathlib.Path(folder)
     backend = keras.backend.backend()
-    if mode == "save":
-        model = build()
-        model.save(folder / f"{backend}.keras")
-        np.save(folder / f"{backend}.npy", model.predict(INPUTS, verbose=0))
-        return
-    for path in sorted(folder.glob("*.keras")):
-        model = keras.saving.load_model(path)
-        np.save(folder / f"{path.stem}-on-{backend}.npy", model.predict(INPUTS, verbose=0))
+    aside = folder / f"writing-{backend}"
+    aside.mkdir()
+    model = build()
+    model.save(aside / f"{backend}.keras")
+    np.save(aside / f"{backend}.npy", model.predict(INPUTS, verbose=0))
+    os.replace(aside / f"{backend}.keras", folder / f"{backend}.keras")
+    os.replace(aside / f"{backend}.npy", folder / f"{backend}.npy")
+    deadline = time.monotonic() + 300
+    while not all((folder / f"{other}.npy").exists() for other in backends):
+        if time.monotonic() > deadline:
+            sys.exit(f"{backend}: the other backends' files did not appear in 300 s")
+        time.sleep(0.1)
+    for other in backends:
+        model = keras.saving.load_model(folder / f"{other}.keras")
+        np.save(folder / f"{other}-on-{backend}.npy", model.predict(INPUTS, verbose=0))
 
 
 if __name__ == "__main__":

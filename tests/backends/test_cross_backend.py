@@ -30,8 +30,11 @@ pytestmark = [
 ]
 
 
-def _run_each_backend(mode: str, folder: pathlib.Path) -> None:
-    """Run the worker once per backend, side by side, and wait for all three."""
+def _run_each_backend(folder: pathlib.Path) -> None:
+    """Run the worker once per backend, side by side, and wait for all three.
+
+    Each worker saves its backend's file, waits for the other two, and loads all three.
+    """
     running = {}
     for on in BACKENDS:
         env = {
@@ -41,7 +44,7 @@ def _run_each_backend(mode: str, folder: pathlib.Path) -> None:
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }
         running[on] = subprocess.Popen(
-            [sys.executable, str(WORKER), mode, str(folder)],
+            [sys.executable, str(WORKER), str(folder), *BACKENDS],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -55,13 +58,12 @@ def _run_each_backend(mode: str, folder: pathlib.Path) -> None:
             process.kill()
             _, stderr = process.communicate()
         if process.returncode != 0:
-            failures.append(f"{mode} on {on} (exit {process.returncode}):\n{stderr[-3000:]}")
+            failures.append(f"worker on {on} (exit {process.returncode}):\n{stderr[-3000:]}")
     assert not failures, "\n".join(failures)
 
 
 def test_each_backend_loads_each_backends_file_with_the_same_predictions(tmp_path):
-    _run_each_backend("save", tmp_path)
-    _run_each_backend("load", tmp_path)
+    _run_each_backend(tmp_path)
     for saved in BACKENDS:
         want = np.load(tmp_path / f"{saved}.npy")
         assert np.isfinite(want).all() and np.abs(want).max() > 1e-3

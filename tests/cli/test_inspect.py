@@ -41,6 +41,15 @@ def test_bad_files_and_ranges_are_one_line(tmp_path, capsys):
     assert "digits" in _error(["inspect", str(tmp_path / "any.keras"), "--digits", "0"], capsys)
 
 
+def test_a_factory_class_not_defined_here_is_one_line_naming_it(tmp_path, capsys):
+    from tests.inspection.test_model_file import save_with_a_class_this_process_lacks
+
+    path = save_with_a_class_this_process_lacks(tmp_path, name="CubicGateForTheCommandLine")
+    err = _error(["inspect", str(path), "--plot", str(tmp_path / "c.png")], capsys)
+    assert "'CubicGateForTheCommandLine'" in err and "parametric_activation" in err
+    assert not (tmp_path / "c.png").exists()
+
+
 @pytest.fixture
 def small_model_path(tmp_path):
     import keras

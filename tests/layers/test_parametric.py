@@ -1,11 +1,17 @@
 """parametric_activation: any formula as a registered, serializable Keras layer class."""
 
+import json
+import re
+import zipfile
+
 import keras
 import numpy as np
 import pytest
 from keras import ops
 
+from learnact.errors import UserInputError
 from learnact.layers import Parameter, parametric_activation
+from learnact.layers.parametric import FINGERPRINT_KEY
 from learnact.ops import complex_soft_exponential
 from tests.keras_testing import run_layer_test
 
@@ -112,6 +118,82 @@ def test_keras_file_round_trip_in_the_same_process(cls, tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.keras")
     assert type(loaded.get_layer("act")) is cls
     np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+
+
+def _tanh_formula(x, a, b):
+    return a * ops.tanh(b * x)
+
+
+def _sin_formula(x, a, b):
+    return a * ops.sin(b * x)
+
+
+def _saved_remade(tmp_path):
+    Remade = parametric_activation(
+        _tanh_formula, {"a": Parameter("ones"), "b": Parameter("ones")}, name="Remade"
+    )
+    model = keras.Sequential([keras.Input((3,)), Remade(b_initializer="zeros")])
+    model.save(tmp_path / "remade.keras")
+    return model
+
+
+def test_a_class_remade_with_another_formula_under_the_same_name_refuses_to_load(tmp_path):
+    _saved_remade(tmp_path)
+    parametric_activation(
+        _sin_formula, {"a": Parameter("ones"), "b": Parameter("ones")}, name="Remade"
+    )
+    with pytest.raises(
+        UserInputError, match="Remade defined in this process computes another formula"
+    ) as info:
+        keras.saving.load_model(tmp_path / "remade.keras")
+    message = str(info.value)
+    # The first probe point, x = -2, with the probe's a = 0.5 and b = 0.73: tanh against sin.
+    saved, here = map(float, re.search(r"at x=-2.0: saved (\S+), here ([^)]+)\)", message).groups())
+    np.testing.assert_allclose(
+        [saved, here], [0.5 * np.tanh(-1.46), 0.5 * np.sin(-1.46)], rtol=1e-5
+    )
+    assert "name='Remade'" in message and "\n" not in message
+
+
+def test_the_same_formula_written_otherwise_loads(tmp_path):
+    model = _saved_remade(tmp_path)
+
+    def tanh_again(x, a, b):  # the same mathematics, another function object and source
+        return ops.multiply(ops.tanh(ops.multiply(x, b)), a)
+
+    Again = parametric_activation(tanh_again, {"a": Parameter(), "b": Parameter()}, name="Remade")
+    loaded = keras.saving.load_model(tmp_path / "remade.keras")
+    assert type(loaded.layers[0]) is Again
+    x = np.linspace(-3, 3, 6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+
+
+def test_a_file_saved_without_a_fingerprint_loads_with_a_warning(tmp_path):
+    model = _saved_remade(tmp_path)
+    old = tmp_path / "old.keras"
+    with zipfile.ZipFile(tmp_path / "remade.keras") as src, zipfile.ZipFile(old, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                layer_config = config["config"]["layers"][-1]["config"]
+                del layer_config[FINGERPRINT_KEY]
+                data = json.dumps(config).encode()
+            dst.writestr(item, data)
+    with pytest.warns(UserWarning, match="Remade layer has no formula fingerprint"):
+        loaded = keras.saving.load_model(old)
+    x = np.ones((1, 3), np.float32)
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+
+
+def test_the_fingerprint_is_the_formulas_values_on_every_backend():
+    # NumPy in float64 as the reference: within the stated tolerance on each backend's float32.
+    x = np.array([-2.0, -1.25, -0.5, -0.1, 0.1, 0.5, 1.25, 2.0])
+    a, b = 0.5, 0.5 + 0.23  # the fixed probe values of the first and second parameter
+    np.testing.assert_allclose(ScaledTanh.formula_fingerprint(), a * np.tanh(b * x), rtol=1e-5)
+    real, imag = SoftExpParts.formula_fingerprint()[:8], SoftExpParts.formula_fingerprint()[8:]
+    assert len(imag) == 8 and np.isfinite(real).all() and np.isfinite(imag).all()
+    assert ScaledTanh().get_config()[FINGERPRINT_KEY] == ScaledTanh.formula_fingerprint()
 
 
 def test_trains_and_regularizes():

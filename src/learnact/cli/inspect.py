@@ -22,6 +22,10 @@ strongest edges are listed (with formulas for the Chebyshev basis).
 With --formula (or --latex) it also prints the exact formula of the whole
 network, y1, y2, ... in the input units x1, x2, ... (learnact.symbolic.formula).
 
+A model with a layer made by learnact.layers.parametric_activation cannot be
+loaded here (its formula is Python code the command line does not have): load
+it from Python, after making the class again under the same name.
+
 example:
   learnact inspect runs/demo/model.keras --features 3 --plot runs/demo/activations.png
   learnact inspect runs/demo/model.keras --formula --digits 3

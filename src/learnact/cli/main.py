@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module ``learnact.cli.<name>`` exposing
 ``add_parser(subparsers)`` (registers arguments and sets ``func``) and keeps its
-heavy imports (Keras, matplotlib) inside the function that runs it, so that
-``learnact --help`` answers instantly.
+heavy imports (matplotlib, sympy, training) inside the function that runs it.
+Keras itself starts with ``import learnact``, which registers learnact's layers
+(see :mod:`learnact`): every command, ``--help`` included, pays for that.
 
 Errors a user can cause (bad arguments, unreadable files, invalid values:
 :func:`learnact.errors.is_user_error`) are printed as one line on stderr with

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import zipfile
 
@@ -67,17 +68,46 @@ def load_model(path):
         UserInputError: the file is not a loadable ``.keras`` model: not
             named ``.keras``, not a valid ``.keras`` archive (random bytes, a
             truncated download, a zip without Keras's ``config.json``), or
-            refused by Keras (the reason is in the message).
+            refused by Keras (the reason is in the message); or it holds a
+            ``parametric_activation`` class this process does not define
+            (named, with what to do).
     """
     path = check_model_file(path)
     import keras
 
     import learnact.layers  # noqa: F401  (registers the learnact classes)
 
+    _check_classes_are_defined(path)
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad archive
         raise UserInputError(f"cannot load {path}: {first_line(exc)}") from exc
+
+
+def _check_classes_are_defined(path: str) -> None:
+    """Refuse, naming them, a file whose learnact layer classes this process does not define.
+
+    Keras's own error there ("could not be deserialized properly") names
+    neither the class nor the cure. An archive that cannot be read is left to
+    Keras's loader and its error.
+    """
+    from learnact.layers.registry import missing_classes
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return
+    missing = missing_classes(config)
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        plural = "es" if len(missing) > 1 else ""
+        raise UserInputError(
+            f"{path} holds the layer class{plural} {names}, made with "
+            "learnact.layers.parametric_activation, which this process does not define: "
+            "load it from Python after making each class again with the formula it was "
+            f"saved with, parametric_activation(fn, ..., name={missing[0]!r}), before loading"
+        )
 
 
 @dataclasses.dataclass

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
+import warnings
 
 import keras
+import numpy as np
 from keras import ops
 
 from learnact._checks import check_int
@@ -23,6 +26,17 @@ from learnact.layers.elementwise import ElementwiseLayer, parameter_config
 from learnact.layers.parameter import Parameter
 
 _SUFFIXES = ("initializer", "regularizer", "constraint")
+
+# The formula's fingerprint: its outputs, in float32, at these inputs (one feature, so each
+# parameter has shape (1,) + its Parameter's shape) with fixed parameter values in
+# [0.5, 1.5). Numbers rather than a hash of the source: they change exactly when the
+# formula computes something else (a helper or a global it reads included), not when it is
+# reformatted, and they need no source file (lambdas, the REPL). Compared with a tolerance,
+# because backends' float32 tanh, exp, ... differ by a few ulps.
+FINGERPRINT_KEY = "formula_fingerprint"
+_PROBE_X = (-2.0, -1.25, -0.5, -0.1, 0.1, 0.5, 1.25, 2.0)
+_FINGERPRINT_RTOL = 1e-4
+_FINGERPRINT_ATOL = 1e-6
 
 
 def _reserved_names() -> set[str]:
@@ -84,6 +98,24 @@ def _check_signature(fn, names) -> None:
     except TypeError as exc:
         call = ", ".join(["x", *(f"{n}=..." for n in names)])
         raise TypeError(f"the formula fn={fn!r} cannot be called as fn({call}): {exc}") from exc
+
+
+def _probe_parameters(specs: dict[str, Parameter]) -> dict[str, np.ndarray]:
+    values = {}
+    for k, (pname, spec) in enumerate(specs.items()):
+        shape = (1, *spec.shape)
+        pattern = 0.5 + (np.arange(math.prod(shape)) * 0.37 + k * 0.23) % 1.0
+        values[pname] = pattern.astype("float32").reshape(shape)
+    return values
+
+
+def _encode(values) -> list:
+    # JSON has no NaN or infinity: those are kept as the strings "nan", "inf", "-inf".
+    return [float(v) if math.isfinite(v) else repr(float(v)) for v in values]
+
+
+def _decode(values) -> np.ndarray:
+    return np.array([float(v) for v in values], dtype="float64")
 
 
 class _ParametricActivation(ElementwiseLayer):
@@ -154,7 +186,74 @@ class _ParametricActivation(ElementwiseLayer):
         config = super().get_config()
         for pname, spec in self._instance_specs.items():
             config.update(parameter_config(pname, spec))
+        config[FINGERPRINT_KEY] = type(self).formula_fingerprint()
         return config
+
+    @classmethod
+    def formula_fingerprint(cls) -> list | None:
+        """The formula's float32 outputs at fixed probe inputs and parameters (None if it fails).
+
+        Saved in the layer's config; :meth:`from_config` compares it with the
+        class of the same name in the loading process.
+        """
+        cached = cls.__dict__.get("_fingerprint")
+        if cached is not None:
+            return cached
+        x = ops.convert_to_tensor(np.array(_PROBE_X, dtype="float32").reshape(-1, 1))
+        params = {n: ops.convert_to_tensor(v) for n, v in _probe_parameters(cls._specs).items()}
+        try:
+            result = cls._formula(x, **params)
+            results = list(result) if isinstance(result, (tuple, list)) else [result]
+            values = np.concatenate(
+                [np.asarray(ops.convert_to_numpy(r), dtype="float64").ravel() for r in results]
+            )
+        except Exception:  # a formula the probe cannot call (fixed shapes, a traced context)
+            return None
+        cls._fingerprint = _encode(values)
+        return cls._fingerprint
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if FINGERPRINT_KEY not in config:
+            warnings.warn(
+                f"the saved {cls.__name__} layer has no formula fingerprint (the file was "
+                "saved before learnact recorded one): cannot check that the "
+                f"{cls.__name__} defined in this process computes the formula it was saved with",
+                stacklevel=2,
+            )
+        else:
+            cls._check_fingerprint(config.pop(FINGERPRINT_KEY))
+        return super().from_config(config)
+
+    @classmethod
+    def _check_fingerprint(cls, saved) -> None:
+        here = cls.formula_fingerprint()
+        if saved is None or here is None:  # the probe could not call the formula: no check
+            return
+        old, new = _decode(saved), _decode(here)
+        if old.shape == new.shape and np.allclose(
+            new, old, rtol=_FINGERPRINT_RTOL, atol=_FINGERPRINT_ATOL, equal_nan=True
+        ):
+            return
+        where = ""
+        if old.shape == new.shape:
+            i = int(np.argmax(~np.isclose(new, old, _FINGERPRINT_RTOL, _FINGERPRINT_ATOL, True)))
+            x = _PROBE_X[i % len(_PROBE_X)]
+            where = f" (at x={x}: saved {old[i]:.6g}, here {new[i]:.6g})"
+        raise UserInputError(
+            f"the class {cls.__name__} defined in this process computes another formula than "
+            f"the saved {cls.__name__} layer{where}; formula fingerprints (outputs at fixed "
+            f"probe points) saved {_short(old)} vs here {_short(new)}: make {cls.__name__} "
+            "with the formula it was saved with before loading "
+            f"(parametric_activation(fn, ..., name={cls.__name__!r})), or give the new formula "
+            "another name"
+        )
+
+
+def _short(values: np.ndarray) -> str:
+    shown = ", ".join(f"{v:.4g}" for v in values[:4])
+    return f"[{shown}{', ...' if len(values) > 4 else ''}] ({len(values)} values)"
 
 
 def parametric_activation(fn, params=None, outputs=1, name=None):
@@ -173,6 +272,14 @@ def parametric_activation(fn, params=None, outputs=1, name=None):
     called ``parametric_activation`` with the same ``fn``/``name`` before
     loading (put the call at import time of your module). Calling the factory
     again with the same name replaces the registration.
+
+    A saved layer carries its formula's fingerprint (``formula_fingerprint``
+    in its config): the formula's float32 outputs at 8 fixed inputs in
+    [-2, 2] with fixed parameter values in [0.5, 1.5). Loading compares it
+    with the class of the same name in the loading process (relative
+    tolerance 1e-4, for the backends' float32 functions) and refuses a
+    different formula; a file without one loads with a warning. A formula
+    the probe cannot call (one that needs particular shapes) is not checked.
 
     Instances accept ``shared_axes``, the base layer arguments, and per-parameter
     overrides ``<param>_initializer``, ``<param>_regularizer``,
@@ -197,7 +304,8 @@ def parametric_activation(fn, params=None, outputs=1, name=None):
         ValueError: if ``outputs < 1``, a parameter name clashes with ``x`` or
             a layer attribute, or no class name can be derived; when called,
             if ``fn`` returns the wrong number of outputs or an output whose
-            shape differs from the input's.
+            shape differs from the input's; when loaded, if the saved layer's
+            formula fingerprint differs from this class's.
 
     Example:
         >>> from keras import ops

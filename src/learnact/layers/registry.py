@@ -88,6 +88,44 @@ def layer_classes() -> dict:
     return dict(sorted(found.items()))
 
 
+def missing_classes(config) -> list[str]:
+    """Return the learnact classes a saved model's config names that this process lacks.
+
+    Keras stores each object's registered name (``"learnact>ScaledTanh"``) in
+    a ``.keras`` file's ``config.json``. learnact's own classes are registered
+    by ``import learnact``; a class made by
+    :func:`~learnact.layers.parametric_activation` exists only once the
+    process has made it again, under the same name.
+
+    Args:
+        config: the parsed ``config.json`` of a ``.keras`` file (any nesting).
+
+    Returns:
+        The missing class names, sorted (``[]`` when every one is known).
+
+    Example:
+        >>> missing_classes({"layers": [{"registered_name": "learnact>TaylorExpansion"},
+        ...                             {"registered_name": "learnact>NotMadeHere"}]})
+        ['NotMadeHere']
+    """
+    found = set()
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            name = node.get("registered_name")
+            if (
+                isinstance(name, str)
+                and name.startswith(f"{PACKAGE}>")
+                and keras.saving.get_registered_object(name) is None
+            ):
+                found.add(name.split(">", 1)[1])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
+
+
 def _is_abstract(cls) -> bool:
     specs = getattr(cls, "parameter_specs", None)
     return (
@@ -96,4 +134,4 @@ def _is_abstract(cls) -> bool:
     )
 
 
-__all__ = ["PACKAGE", "is_learnact_layer", "layer_classes", "learnact_layers"]
+__all__ = ["PACKAGE", "is_learnact_layer", "layer_classes", "learnact_layers", "missing_classes"]
