@@ -61,7 +61,16 @@ def test_summary_and_markdown():
 
 
 @pytest.mark.slow
-def test_compare_writes_table_json_and_plot(tmp_path):
+def test_compare_writes_table_json_and_plot(tmp_path, monkeypatch):
+    import learnact.datasets
+
+    load = learnact.datasets.load_dataset
+
+    def small(*args, **kwargs):  # what is tested is the comparison, not the accuracy
+        (x, y), (x_test, y_test) = load(*args, **kwargs)
+        return (x[:240], y[:240]), (x_test[:120], y_test[:120])
+
+    monkeypatch.setattr(learnact.datasets, "load_dataset", small)
     out = tmp_path / "cmp"
     lines = []
     comparison = compare(
