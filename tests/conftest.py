@@ -23,6 +23,18 @@ def backend() -> str:
     return keras.backend.backend()
 
 
+def only_on(name: str, what: str):
+    """Mark tests that do not depend on the session's Keras backend to run in one leg only.
+
+    ``make test`` runs the backend-neutral tests once per backend; code that is
+    pure NumPy/SciPy, or written directly for one framework, gives the same
+    result in every leg, so it runs in the leg named here and is skipped, with
+    this reason, in the others.
+    """
+    reason = f"{what}, whatever the Keras backend: runs once, in the {name} leg"
+    return pytest.mark.skipif(backend() != name, reason=reason)
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 16 MiB tmpfs (a disk that fills up), or a skip where mounting is not allowed."""

@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from learnact.gradients import maclaurin_coefficients
+from tests.conftest import only_on
+
+pytestmark = only_on("jax", "maclaurin_coefficients is NumPy")
 
 
 def test_exp_to_machine_precision_relative():

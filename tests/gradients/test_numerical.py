@@ -17,6 +17,9 @@ from learnact.gradients import (
     numerical_gradient,
     tangent_line,
 )
+from tests.conftest import only_on
+
+pytestmark = only_on("jax", "numerical gradients are NumPy")
 
 # --- the seed's three functions, in the book's style (one point or a batch) ---
 

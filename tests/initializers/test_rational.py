@@ -5,6 +5,9 @@ import pytest
 
 from learnact.initializers import pade, rational_fit
 from learnact.initializers.rational import evaluate
+from tests.conftest import only_on
+
+pytestmark = only_on("jax", "pade and rational_fit are NumPy and SciPy")
 
 
 def test_exp_2_2_closed_form():

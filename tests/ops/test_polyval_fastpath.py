@@ -2,8 +2,8 @@
 
 Reference, in float64: ``dt = g * sum_p p c_p t^(p-1)`` summed to ``t``'s shape
 and ``dc_p = sum g t^p`` over every axis the coefficients are broadcast along.
-Both backend modules are pure JAX / pure torch, so both are tested whatever
-``KERAS_BACKEND`` the session runs on.
+Both backend modules are pure JAX / pure torch, so each is tested once, in its
+own backend's leg of ``make test``.
 """
 
 import numpy as np
@@ -11,6 +11,10 @@ import pytest
 
 from learnact.ops import polyval
 from learnact.ops.horner import horner, horner_last_axis
+from tests.conftest import only_on
+
+on_jax_leg = only_on("jax", "pure JAX")
+on_torch_leg = only_on("torch", "pure torch")
 
 # (shape of t, shape of the coefficients): shared, per feature, leading 1,
 # per element of an image, per channel (shared axes), shared middle axis,
@@ -68,6 +72,7 @@ def _check(dt, dc, t, c, g):
     assert np.all(np.abs(dc - ref_dc) <= 1e-5 * scale + 1e-6)
 
 
+@on_jax_leg
 @pytest.mark.parametrize("t_shape,c_shape", CASES)
 @pytest.mark.parametrize("jit", [False, True])
 def test_jax_gradients_match_closed_form(t_shape, c_shape, jit):
@@ -88,6 +93,7 @@ def test_jax_gradients_match_closed_form(t_shape, c_shape, jit):
     np.testing.assert_allclose(y, horner(t, rows), rtol=1e-6, atol=1e-6)
 
 
+@on_jax_leg
 def test_jax_forward_mode_and_second_order():
     jax = pytest.importorskip("jax")
     import jax.numpy as jnp
@@ -104,6 +110,7 @@ def test_jax_forward_mode_and_second_order():
     np.testing.assert_allclose(jnp.diag(hessian), 4 + 1.5 * x, rtol=1e-6)
 
 
+@on_torch_leg
 @pytest.mark.parametrize("t_shape,c_shape", CASES)
 def test_torch_gradients_match_closed_form(t_shape, c_shape):
     torch = pytest.importorskip("torch")
@@ -119,6 +126,7 @@ def test_torch_gradients_match_closed_form(t_shape, c_shape):
     np.testing.assert_array_equal(y.detach().numpy(), plain.detach().numpy())
 
 
+@on_torch_leg
 def test_torch_gradcheck_double_backward_and_forward_mode():
     torch = pytest.importorskip("torch")
     from learnact.ops import _polyval_torch
