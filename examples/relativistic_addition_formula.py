@@ -15,24 +15,22 @@ library x, x^2, tanh, arctanh) on the same data, for comparison.
 
 import os
 import sys
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import jax  # noqa: E402
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy  # noqa: E402
-import torch  # noqa: E402
+from formula_pipeline import (  # noqa: E402
+    as_arrays,
+    float64_everywhere,
+    learnact_pipeline,
+    pykan_pipeline,
+)
 from kan import create_dataset  # noqa: E402
 from keras import ops  # noqa: E402
 
-from learnact import kan  # noqa: E402
-from learnact.benchmarks.kan_tasks import _fit_like_pykan, _kan_model, _set_penalty  # noqa: E402
-from learnact.inspection.formulas import network_formulas  # noqa: E402
-from learnact.symbolic import add_function, snap  # noqa: E402
+from learnact.symbolic import add_function  # noqa: E402
 from learnact.symbolic.snap import LIBRARY_NAMES  # noqa: E402
-from learnact.training import fit_lbfgs  # noqa: E402
 
 
 def arctanh_keras(z):
@@ -46,70 +44,18 @@ def arctanh_numeric(z):
         return np.arctanh(z)
 
 
-def rmse(model, x, y):
-    return float(np.sqrt(np.mean((keras.ops.convert_to_numpy(model(x)) - y) ** 2)))
-
-
-def learnact_run(data):
-    x, y, x_test, y_test = data
-    add_function("arctanh", sympy.atanh, arctanh_numeric, arctanh_keras, symmetry="odd")
-    start = time.perf_counter()
-    keras.utils.set_random_seed(0)
-    model = _kan_model((2, 1, 1), 5, 0.001)
-    _fit_like_pykan(model, x, y, 50, 50)
-    print(f"learnact trained: test RMSE {rmse(model, x_test, y_test):.3g}", flush=True)
-    model = kan.prune(model, x)
-    _set_penalty(model, 0.0)
-    _fit_like_pykan(model, x, y, 50, 50)
-    widths = [layer.units for layer in model.layers]
-    print(f"learnact pruned to {widths}: test RMSE {rmse(model, x_test, y_test):.3g}", flush=True)
-    snapped, table = snap(model, x, library=[*LIBRARY_NAMES, "arctanh"])
-    print(table)
-    print(f"learnact snapped: test RMSE {rmse(snapped, x_test, y_test):.3g}", flush=True)
-    fit_lbfgs(snapped, x, y, steps=50)
-    seconds = time.perf_counter() - start
-    print(f"learnact fine-tuned: test RMSE {rmse(snapped, x_test, y_test):.3g}, {seconds:.1f} s")
-    (line,) = network_formulas(snapped, digits=4)
-    print("learnact formula:", line, flush=True)
-    return seconds
-
-
-def pykan_run(dataset):
-    from kan import KAN
-
-    start = time.perf_counter()
-    os.makedirs("/tmp/pykan", exist_ok=True)  # pykan's prune writes its history there
-    model = KAN(width=[2, 1, 1], grid=5, k=3, seed=0, auto_save=False, ckpt_path="/tmp/pykan")
-    model.fit(dataset, opt="LBFGS", steps=50, lamb=0.001, log=50)
-    model = model.prune()
-    model.fit(dataset, opt="LBFGS", steps=50, log=50)
-    model.auto_symbolic(lib=["x", "x^2", "tanh", "arctanh"])
-    results = model.fit(dataset, opt="LBFGS", steps=50, log=50)
-    seconds = time.perf_counter() - start
-    print(f"pykan: test RMSE {float(results['test_loss'][-1]):.3g}, {seconds:.1f} s")
-    print("pykan formula:", model.symbolic_formula()[0][0], flush=True)
-    return seconds
-
-
 def main():
-    torch.set_default_dtype(torch.float64)
-    torch.set_num_threads(1)
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    jax.config.update("jax_enable_x64", True)
+    float64_everywhere()
 
     def f(x):
         return (x[:, [0]] + x[:, [1]]) / (1 + x[:, [0]] * x[:, [1]])
 
     dataset = create_dataset(f, n_var=2, ranges=[-0.9, 0.9], train_num=1000, test_num=1000, seed=0)
-    data = tuple(
-        dataset[k].numpy().astype(np.float64)
-        for k in ("train_input", "train_label", "test_input", "test_label")
-    )
     if "--pykan-only" not in sys.argv:
-        learnact_run(data)
+        add_function("arctanh", sympy.atanh, arctanh_numeric, arctanh_keras, symmetry="odd")
+        learnact_pipeline(as_arrays(dataset), (2, 1, 1), 5, [*LIBRARY_NAMES, "arctanh"])
     if "--pykan" in sys.argv or "--pykan-only" in sys.argv:
-        pykan_run(dataset)
+        pykan_pipeline(dataset, (2, 1, 1), 5, ["x", "x^2", "tanh", "arctanh"])
 
 
 if __name__ == "__main__":
