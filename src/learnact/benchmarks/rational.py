@@ -33,10 +33,9 @@ from __future__ import annotations
 import contextlib
 
 import keras
-import numpy as np
 
-from learnact.benchmarks.steps import backend, built, train_step
-from learnact.benchmarks.timing import Candidate, compare, target
+from learnact.benchmarks.steps import backend, random_inputs, time_layers
+from learnact.benchmarks.timing import target
 
 SIZES = {"256x512": (256, 512), "1024x512": (1024, 512), "64x8x8x32": (64, 8, 8, 32)}
 QUICK_SIZES = {"64x128": (64, 128)}
@@ -127,22 +126,9 @@ def run(quick: bool = False) -> dict:
 
 
 def _timed_rows(sizes, quick):
-    rng = np.random.default_rng(0)
     rows = []
-    for size_name, shape in sizes.items():
-        x = rng.standard_normal(shape).astype(np.float32)
-        candidates = []
-        for name, make in _layers().items():
-            layer = built(make(), shape)
-            step, info = train_step(layer, x)
-            candidates.append(Candidate(name, step, {"size": size_name, **info}))
-        results = compare(
-            candidates,
-            "prelu",
-            repeats=7 if quick else 30,
-            warmup=2,
-            sample_s=0.002 if quick else 0.01,
-        )
+    timed = time_layers(_layers(), random_inputs(sizes), "prelu", repeats=30, quick=quick)
+    for results in timed.values():
         by_name = {r["name"]: r for r in results}
         fused = by_name["rational54"]
         fused["speedup_vs_autodiff"] = by_name["rational54_autodiff"]["ratio"] / fused["ratio"]

@@ -24,8 +24,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from learnact.benchmarks.steps import built, train_step
-from learnact.benchmarks.timing import Candidate, compare, target
+from learnact.benchmarks.steps import random_inputs, time_layers
+from learnact.benchmarks.timing import target
 
 ORDERS = (3, 6, 10)
 SIZES = {"256x512": (256, 512), "1024x512": (1024, 512), "64x8x8x32": (64, 8, 8, 32)}
@@ -126,22 +126,9 @@ def run(quick: bool = False) -> dict:
     """
     orders = QUICK_ORDERS if quick else ORDERS
     sizes = QUICK_SIZES if quick else SIZES
-    rng = np.random.default_rng(0)
     rows = []
-    for size_name, shape in sizes.items():
-        x = rng.standard_normal(shape).astype(np.float32)
-        candidates = []
-        for name, make in _layers(orders).items():
-            layer = built(make(), shape)
-            step, info = train_step(layer, x)
-            candidates.append(Candidate(name, step, {"size": size_name, **info}))
-        results = compare(
-            candidates,
-            "prelu",
-            repeats=7 if quick else 40,
-            warmup=2,
-            sample_s=0.002 if quick else 0.01,
-        )
+    timed = time_layers(_layers(orders), random_inputs(sizes), "prelu", repeats=40, quick=quick)
+    for results in timed.values():
         by_name = {r["name"]: r for r in results}
         for n in orders:
             taylor = by_name[f"taylor{n}"]

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from learnact._backend import check_backend
+from learnact.benchmarks.timing import Candidate, compare
 
 
 def backend() -> str:
@@ -54,6 +55,44 @@ def train_step(layer, x: np.ndarray, seed: int = 0):
     if name == "tensorflow":
         return _tf_step(layer, x, cotangent)
     return _torch_step(layer, x, cotangent)
+
+
+def time_layers(layers: dict, inputs: dict, baseline: str, *, repeats: int, quick: bool) -> dict:
+    """Time every layer's forward+backward step against ``baseline``, input by input.
+
+    Args:
+        layers: ``{name: factory}``; each factory makes a fresh layer, built
+            here for each input.
+        inputs: ``{size name: float32 NumPy input}``.
+        baseline: the name in ``layers`` whose time the ratios divide by.
+        repeats: timed rounds of a full run.
+        quick: a smoke run: 7 rounds of shorter samples.
+
+    Returns:
+        ``{size name: rows}``: the rows of
+        :func:`~learnact.benchmarks.timing.compare`, each with its ``size``
+        and the compiled step's ``memory_mb`` where the backend reports it.
+    """
+    out = {}
+    for size_name, x in inputs.items():
+        candidates = []
+        for name, make in layers.items():
+            step, info = train_step(built(make(), x.shape), x)
+            candidates.append(Candidate(name, step, {"size": size_name, **info}))
+        out[size_name] = compare(
+            candidates,
+            baseline,
+            repeats=7 if quick else repeats,
+            warmup=2,
+            sample_s=0.002 if quick else 0.01,
+        )
+    return out
+
+
+def random_inputs(sizes: dict, seed: int = 0) -> dict:
+    """``{size name: standard normal float32 array of that shape}``, one generator in order."""
+    rng = np.random.default_rng(seed)
+    return {name: rng.standard_normal(shape).astype(np.float32) for name, shape in sizes.items()}
 
 
 def _jax_step(layer, x, cotangent):
