@@ -71,3 +71,25 @@ def test_a_bug_prints_its_traceback_and_exits_1():
     assert "Traceback (most recent call last)" in done.stderr
     assert "operands could not be broadcast together" in done.stderr
     assert "learnact gradcheck: error:" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, prog",
+    [
+        (["--nope"], "learnact"),
+        (["nosuch"], "learnact"),
+        (["gradcheck", "--seed", "x"], "learnact gradcheck"),
+        (["bench", "--suite"], "learnact bench"),
+        (["gradfield", "x0", "--step"], "learnact gradfield"),
+        (["train", "--epochs", "x"], "learnact train"),
+        (["compare", "--seeds", "x"], "learnact compare"),
+        (["inspect"], "learnact inspect"),
+    ],
+)
+def test_every_argument_error_is_one_line_without_the_usage(capsys, argv, prog):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{prog}: error: ")
+    assert err.rstrip().endswith(f"(see {prog} --help)") and "usage:" not in err

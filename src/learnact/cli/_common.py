@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
 
-def one_line_errors(parser, command: str) -> None:
+def one_line_errors(parser) -> None:
     """Make ``parser`` report bad arguments as one line on stderr (exit 2), no usage dump.
 
     The project promises one clear line per user error; argparse's default
@@ -13,9 +14,30 @@ def one_line_errors(parser, command: str) -> None:
     """
 
     def error(message):
-        parser.exit(2, f"learnact {command}: error: {message} (see learnact {command} --help)\n")
+        parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
 
     parser.error = error
+
+
+def add_command(subparsers, name: str, run, *, help: str, description: str):
+    """Register the subcommand ``name``: its parser, one-line argument errors, ``run``.
+
+    A description with line breaks is printed as written (examples keep
+    their layout); one without is wrapped to the terminal.
+
+    Returns:
+        The subcommand's parser, for its own arguments.
+    """
+    raw = "\n" in description.strip()
+    parser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter if raw else argparse.HelpFormatter,
+    )
+    one_line_errors(parser)
+    parser.set_defaults(func=run)
+    return parser
 
 
 def add_data_arguments(parser) -> None:

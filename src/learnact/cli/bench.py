@@ -12,13 +12,16 @@ import os
 import sys
 
 from learnact.benchmarks import OPTIONAL_SUITES, SUITES
+from learnact.cli._common import add_command
 from learnact.cli.errors import CLIError
 
 
 def add_parser(subparsers):
     """Register ``bench`` with ``--quick``, ``--json FILE`` and ``--suite NAME``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "bench",
+        run,
         help="time learnact's layers against fixed activations and the formulations they replace",
         description=(
             "Run benchmark suites side by side (interleaved rounds, medians, ratios). "
@@ -42,7 +45,6 @@ def add_parser(subparsers):
             f"opt-in (minutes, needs pykan): {', '.join(OPTIONAL_SUITES)}"
         ),
     )
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 from learnact.cli._common import (
+    add_command,
     add_data_arguments,
     add_fit_arguments,
     headless_plots,
-    one_line_errors,
     say,
 )
 
@@ -32,11 +30,12 @@ def add_parser(subparsers) -> None:
     """Register ``compare`` and its arguments."""
     from learnact.training.comparison import DEFAULT_MODELS
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "compare",
+        run,
         help="train several models over several seeds and compare them",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--models",
@@ -51,8 +50,6 @@ def add_parser(subparsers) -> None:
     add_fit_arguments(parser)
     parser.add_argument("--out", default="runs/compare", metavar="DIR", help="output folder")
     parser.add_argument("--verbose", action="store_true", help="progress bar for every epoch")
-    one_line_errors(parser, "compare")
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -7,11 +7,15 @@ layer shows up here as soon as it is registered.
 
 from __future__ import annotations
 
+from learnact.cli._common import add_command
+
 
 def add_parser(subparsers):
     """Register the ``gradcheck`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "gradcheck",
+        run,
         help="check autodiff gradients of every learnact layer against finite differences",
         description=(
             "Build each learnact layer with default arguments, and compare the backend's "
@@ -32,7 +36,6 @@ def add_parser(subparsers):
     parser.add_argument("--atol", type=float, default=1e-6)
     parser.add_argument("--rtol", type=float, default=1e-5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.set_defaults(func=run)
     return parser
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from learnact.cli._common import headless_plots
+from learnact.cli._common import add_command, headless_plots
 
 METHODS = ("central", "five_point", "complex", "richardson")
 
 
 def add_parser(subparsers):
     """Register the ``gradfield`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "gradfield",
+        run,
         help="draw the negative-gradient field of an expression in x0, x1",
         description=(
             "Draw arrows of -grad f on a grid (as in 'Deep Learning from Scratch' 4.3.3), "
@@ -27,7 +29,6 @@ def add_parser(subparsers):
     parser.add_argument("--no-contour", action="store_true", help="arrows only")
     parser.add_argument("--title", default=None, help="title (default: f = EXPR)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE.png")
-    parser.set_defaults(func=run)
     return parser
 
 

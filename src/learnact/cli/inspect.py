@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from learnact.cli._common import headless_plots, one_line_errors
+from learnact.cli._common import add_command, headless_plots
 
 DESCRIPTION = """\
 Load a .keras model (Keras's safe_mode stays on: nothing but registered layers
@@ -42,11 +40,12 @@ example:
 
 def add_parser(subparsers) -> None:
     """Register ``inspect`` and its arguments."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "inspect",
+        run,
         help="list the learnact layers of a saved model and show what they learned",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", metavar="MODEL.keras", help="a model saved by Keras")
     parser.add_argument(
@@ -85,8 +84,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--min-r2", type=float, default=0.99, metavar="R2", help="R^2 a snap must reach (0.99)"
     )
-    one_line_errors(parser, "inspect")
-    parser.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -20,6 +20,7 @@ import os
 import sys
 
 from learnact._checks import first_line
+from learnact.cli._common import one_line_errors
 from learnact.errors import is_user_error
 
 # One module learnact.cli.<name> per subcommand, each with add_parser(subparsers).
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from learnact import __version__
 
+    one_line_errors(parser)
     parser.add_argument("--version", action="version", version=f"learnact {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True

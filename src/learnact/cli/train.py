@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 from learnact.cli._common import (
+    add_command,
     add_data_arguments,
     add_fit_arguments,
     headless_plots,
-    one_line_errors,
     say,
 )
 
@@ -36,11 +34,12 @@ examples:
 
 def add_parser(subparsers) -> None:
     """Register ``train`` and its arguments."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "train",
+        run,
         help="train an expandable CNN or its baseline; resumable",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_model_arguments(parser)
     add_data_arguments(parser)
@@ -55,8 +54,6 @@ def add_parser(subparsers) -> None:
         help="split each batch over all devices with keras.distribution.DataParallel (JAX only)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    one_line_errors(parser, "train")
-    parser.set_defaults(func=run)
 
 
 def add_model_arguments(parser) -> None:
