@@ -68,3 +68,24 @@ def test_real_and_integer_inputs_still_work():
         ops.convert_to_numpy(layer(np.array([[1, -2]], dtype="int32"))), [[1, -2]]
     )
     np.testing.assert_allclose(ops.convert_to_numpy(layer(np.array([[1.5, -2.0]]))), [[1.5, -2.0]])
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "bool"])
+def test_integer_and_boolean_inputs_compute_as_their_float_values(name, dtype):
+    """An integer input gives what its float32 values give, in the layer's float dtype."""
+    layer = _layer(name)
+    values = np.array([[1, 2], [0, 3]]) if dtype != "bool" else np.array([[1, 0], [0, 1]])
+    want = ops.convert_to_numpy(layer(values.astype("float32")))
+    got = layer(values.astype(dtype))
+    assert keras.backend.standardize_dtype(got.dtype) == layer.compute_dtype
+    np.testing.assert_array_equal(ops.convert_to_numpy(got), want)
+
+
+def test_a_symbolic_integer_input_builds_a_float_model():
+    inputs = keras.Input((2,), dtype="int32")
+    outputs = learnact.layers.Rational(name="r")(inputs)
+    model = keras.Model(inputs, outputs)
+    x = np.array([[1, 2]], dtype="int32")
+    want = ops.convert_to_numpy(learnact.layers.Rational()(x.astype("float32")))
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-6)

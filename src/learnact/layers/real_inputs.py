@@ -1,10 +1,13 @@
-"""Refusing complex inputs: every learnact layer computes on real numbers only.
+"""Real inputs: every learnact layer computes on real floating numbers only.
 
-Keras casts only floating inputs to a layer's dtype and passes complex ones
-through, so without a check a complex tensor reaches the layer's arithmetic,
-where each backend silently drops the imaginary part or mixes it in
-differently. The check sits in ``__call__``, before Keras converts anything,
-so it sees NumPy arrays, backend tensors and symbolic ``keras.Input``s alike.
+Keras casts only floating inputs to a layer's dtype and passes complex,
+integer and boolean ones through. A complex tensor would reach the layer's
+arithmetic, where each backend silently drops the imaginary part or mixes it
+in differently: it is refused. An integer or boolean one would be computed in
+integer arithmetic (a rational or a polynomial of ``[[1, 2]]`` truncated to
+integers): it is cast to the layer's compute dtype, as a float input would be.
+Both happen in ``__call__``, before Keras converts anything, so they see NumPy
+arrays, backend tensors and symbolic ``keras.Input``s alike.
 """
 
 from __future__ import annotations
@@ -14,16 +17,40 @@ import keras
 from learnact.errors import UserInputError
 
 
-def _complex_dtype(value) -> str | None:
-    """Return the dtype name of ``value`` if it is a complex array or tensor, else None."""
+def _dtype_name(value) -> str | None:
+    """Return the dtype name of an array or tensor ``value``, else None."""
     dtype = getattr(value, "dtype", None)
     if dtype is None:
         return None
     try:
-        name = keras.backend.standardize_dtype(dtype)
+        return keras.backend.standardize_dtype(dtype)
     except (ValueError, TypeError, AttributeError):
-        name = str(dtype)
-    return name if "complex" in name else None
+        return str(dtype)
+
+
+def _complex_dtype(value) -> str | None:
+    """Return the dtype name of ``value`` if it is a complex array or tensor, else None."""
+    name = _dtype_name(value)
+    return name if name is not None and "complex" in name else None
+
+
+def cast_integer_inputs(layer, inputs):
+    """Return ``inputs`` with integer and boolean arrays or tensors cast to the compute dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> x = cast_integer_inputs(keras.layers.Identity(), np.array([[1, 2]]))
+        >>> keras.backend.standardize_dtype(x.dtype)
+        'float32'
+    """
+
+    def cast(value):
+        name = _dtype_name(value)
+        if name is not None and (name == "bool" or name.startswith(("int", "uint"))):
+            return keras.ops.cast(value, layer.compute_dtype)
+        return value
+
+    return keras.tree.map_structure(cast, inputs)
 
 
 def check_real_inputs(layer, inputs) -> None:
@@ -55,15 +82,21 @@ def check_real_inputs(layer, inputs) -> None:
 
 
 class RealInputs:
-    """Mixin for a Keras layer that refuses complex inputs with a clear error.
+    """Mixin for a Keras layer that computes on real floating inputs.
 
     Put it before ``keras.layers.Layer`` in the bases; every call then goes
-    through :func:`check_real_inputs` before Keras converts the inputs.
+    through :func:`check_real_inputs` (complex refused) and its inputs (the
+    first argument; a mask or a ``training`` flag is left alone) through
+    :func:`cast_integer_inputs`, before Keras converts them.
     """
 
     def __call__(self, *args, **kwargs):
         check_real_inputs(self, (args, kwargs))
+        if args:
+            args = (cast_integer_inputs(self, args[0]), *args[1:])
+        elif "inputs" in kwargs:
+            kwargs["inputs"] = cast_integer_inputs(self, kwargs["inputs"])
         return super().__call__(*args, **kwargs)
 
 
-__all__ = ["RealInputs", "check_real_inputs"]
+__all__ = ["RealInputs", "cast_integer_inputs", "check_real_inputs"]
