@@ -89,3 +89,19 @@ def test_resolve_refuses_an_option_given_twice_with_two_values():
         resolve_model_spec("expandable-cnn:5:rational", expansion="taylor")
     with pytest.raises(UserInputError, match="takes no options"):
         resolve_model_spec("baseline-cnn", order=3)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RunConfig(expansion="none"),
+        lambda: RunConfig(expansion=None, order=5),
+        lambda: RunConfig.from_model_spec("expandable-cnn:3:none"),
+        lambda: RunConfig.from_model_spec("expandable-cnn", expansion="none"),
+    ],
+)
+def test_an_expandable_cnn_without_expansion_validates_again_and_builds(make):
+    # `learnact train --expansion none` offered it, then refused its own order=None.
+    config = make().validated()
+    assert config.validated() == config and config.label == "expandable-cnn:none"
+    assert config.model_spec().options == {"expansion": None}

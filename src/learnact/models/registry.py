@@ -43,11 +43,14 @@ class Option:
         parse: ``parse(text, spec) -> value`` (raises ``UserInputError``).
         check: ``check(value) -> normalized value`` (raises ``UserInputError``).
         format: ``format(value) -> text`` of a label.
+        none_is_a_value: None is a value of the option (``expansion``: none),
+            not "not given" (``order``, ``grid_size``: the default then).
     """
 
     parse: Callable[[str, str], Any]
     check: Callable[[Any], Any]
     format: Callable[[Any], str] = str
+    none_is_a_value: bool = False
 
 
 OPTIONS = {
@@ -56,6 +59,7 @@ OPTIONS = {
         parse=lambda text, spec: text,
         check=check_expansion,
         format=lambda value: "none" if value is None else value.replace("_", "-"),
+        none_is_a_value=True,
     ),
     "grid_size": Option(parse=_parse_int("grid_size"), check=check_grid_size),
 }

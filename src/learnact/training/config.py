@@ -108,10 +108,17 @@ class RunConfig:
             UserInputError: an unknown model or an invalid option.
         """
         from learnact.models import MODELS, model_spec
+        from learnact.models.registry import OPTIONS
 
         check_choice("model", self.model, MODELS)
-        # Each option of a model is a field of the same name here.
+        # Each option of a model is a field of the same name here; a None field that
+        # None does not mean (an order a model without expansion dropped) is the default.
         options = {key: getattr(self, key) for key in MODELS[self.model].defaults}
+        options = {
+            key: value
+            for key, value in options.items()
+            if value is not None or OPTIONS[key].none_is_a_value
+        }
         return model_spec(self.model, **options)
 
     def validated(self) -> RunConfig:
