@@ -120,3 +120,13 @@ def test_plot_without_an_image_extension_is_refused_before_any_work(
 ):
     with pytest.raises(UserInputError, match="`plot` must end in one of .png"):
         inspect_model(model_path, plot=str(tmp_path / "curves.txt"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_plot_into_a_folder_nothing_can_be_written_to_is_refused_before_any_work(
+    tmp_path, model_path, no_loading
+):
+    # /proc exists and passes a permission-bit check, even for root; no file can be made there.
+    with pytest.raises(UserInputError, match="'/proc/a.png' is not writable") as info:
+        inspect_model(model_path, plot="/proc/a.png")
+    assert ".tmp-" not in str(info.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 from learnact._files import atomic_path
 from learnact.errors import UserInputError
@@ -25,10 +26,12 @@ def check_image_path(path, name: str = "path") -> str:
     """
     path = os.fspath(path) if path is not None else ""
     if not path:
-        raise UserInputError(f"`{name}` must name an image file, e.g. field.png; received {path!r}")
+        raise UserInputError(
+            f"`{name}` must name an image file, e.g. figure.png; received {path!r}"
+        )
     if os.path.isdir(path):
         raise UserInputError(
-            f"`{name}` {path!r} is a folder; it must name an image file, e.g. field.png"
+            f"`{name}` {path!r} is a folder; it must name an image file, e.g. figure.png"
         )
     extension = os.path.splitext(path)[1].lower().lstrip(".")
     if extension not in IMAGE_FORMATS:
@@ -38,9 +41,16 @@ def check_image_path(path, name: str = "path") -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UserInputError(f"the folder of `{name}` {path!r} does not exist")
-    # The image is written as a temporary file in that folder, then renamed.
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserInputError(f"the folder of `{name}` {path!r} is not writable")
+    # The image is written as a temporary file in that folder, then renamed: try
+    # exactly that (permission bits say nothing to root, nor of /proc or a full disk).
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".learnact-probe-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UserInputError(
+            f"the folder of `{name}` {path!r} is not writable ({reason})"
+        ) from None
     return path
 
 
