@@ -60,6 +60,13 @@ def test_summary_and_markdown():
     assert "| m | 0.9500 ± 0.0500 | 0.9000-1.0000 |" in markdown_table([row], "digits", 5)
 
 
+def test_one_seed_has_no_spread_rather_than_a_zero_one():
+    runs = [{"test_accuracy": 0.9, "test_loss": 0.1, "seconds_per_epoch": 0.2, "parameters": 10}]
+    (row,) = summarize({"m": runs})
+    assert row["test_accuracy"]["std"] is None and row["test_loss"]["std"] is None
+    assert "| m | 0.9000 ± n/a | 0.9000-0.9000 |" in markdown_table([row], "digits", 5)
+
+
 @pytest.mark.slow
 def test_compare_writes_table_json_and_plot(tmp_path, monkeypatch):
     import learnact.datasets

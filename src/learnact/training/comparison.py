@@ -50,8 +50,8 @@ class Comparison:
 def _spread(values: list[float]) -> dict:
     return {
         "mean": statistics.fmean(values),
-        # Sample standard deviation over seeds; 0 for a single seed.
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        # Sample standard deviation over seeds: none for a single seed (not 0).
+        "std": statistics.stdev(values) if len(values) > 1 else None,
         "min": min(values),
         "max": max(values),
         "values": values,
@@ -109,7 +109,7 @@ def markdown_table(rows: list[dict], dataset: str, epochs: int) -> str:
     """
     lines = [
         f"Test accuracy on {dataset} after {epochs} epochs, over {rows[0]['seeds']} seeds "
-        "(mean ± sample std; min-max).",
+        "(mean ± sample std, n/a for one seed; min-max).",
         "s/epoch: median epoch time without the first epoch, which compiles"
         + (" (n/a: one epoch only, no steady-state figure)." if epochs < 2 else "."),
         "",
@@ -119,11 +119,15 @@ def markdown_table(rows: list[dict], dataset: str, epochs: int) -> str:
     for row in rows:
         acc, loss = row["test_accuracy"], row["test_loss"]
         lines.append(
-            f"| {row['model']} | {acc['mean']:.4f} ± {acc['std']:.4f} "
+            f"| {row['model']} | {acc['mean']:.4f} ± {_format_std(acc['std'])} "
             f"| {acc['min']:.4f}-{acc['max']:.4f} | {loss['mean']:.4f} "
             f"| {format_seconds_per_epoch(row['seconds_per_epoch'])} | {row['parameters']:,} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _format_std(std) -> str:
+    return "n/a" if std is None else f"{std:.4f}"
 
 
 def _folder_name(label: str) -> str:
