@@ -22,6 +22,8 @@ NAN, INF = float("nan"), float("inf")
         ("12", "'12'"),
         ((1, 0), "(1, 0)"),
         ((2, 2), "(2, 2)"),
+        ((0, "1"), "(0, '1')"),  # a string end is not read as a number
+        ((True, 2), "(True, 2)"),  # nor a bool
     ],
 )
 def test_check_interval_names_the_argument_and_shows_the_whole_value(value, shown):

@@ -117,7 +117,7 @@ def check_interval(name: str, value) -> tuple[float, float]:
     try:
         if isinstance(value, (str, bytes)):  # "12" would otherwise read as (1, 2)
             raise TypeError
-        low, high = (check_real(name, float(v)) for v in value)
+        low, high = (check_real(name, v) for v in value)
     except (TypeError, ValueError):  # UserInputError (non-finite end) included
         raise UserInputError(
             f"`{name}` must be two finite numbers (low, high); received {name}={value!r}"
