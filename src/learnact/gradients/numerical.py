@@ -85,6 +85,9 @@ def _steps(rule, step, columns):
     if step is None:
         return scaled_steps(rule, columns)
     try:
+        # A bool (or an array of them) would read as 1.0 and 0.0: not a step.
+        if np.asarray(step).dtype.kind not in "iuf":
+            raise TypeError
         arr = np.asarray(step, dtype=np.float64)
     except (TypeError, ValueError):
         raise UserInputError(
