@@ -332,7 +332,7 @@ def test_step_below_float64_resolution_is_refused(method):
     )
 
 
-@pytest.mark.parametrize("step", ["a", [1.0, "b"], object(), True, [1e-3, False]])
+@pytest.mark.parametrize("step", ["a", [1.0, "b"], object(), True, [True, True]])
 def test_a_step_that_is_not_a_number_is_named(step):
     with pytest.raises(ValueError, match=r"`step` must be a positive number.*received step="):
         numerical_gradient(function_2, [1.0, 2.0], step=step)
