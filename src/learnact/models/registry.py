@@ -191,7 +191,7 @@ def _spec_options(text) -> tuple[str, dict]:
         if not fields:
             raise UserInputError(f"{name} takes no options; received {text!r}")
         form = ":".join([name, *(f"[{field.upper()}]" for field in fields)])
-        raise UserInputError(f"a {name} model is {form}; received {text!r}")
+        raise UserInputError(f"the spec of model {name!r} is {form}; received {text!r}")
     given = zip(fields, values, strict=False)  # the first len(values) fields
     return name, {field: OPTIONS[field].parse(value, text) for field, value in given}
 
