@@ -166,12 +166,9 @@ def _run_dataset(config_path: str, shapes, samples: int):
         raise UserInputError(f"{config_path} is not JSON: {first_line(exc)}") from exc
     name = config.get("dataset", "digits")
     try:
-        (x_train, _), _ = load_dataset(
-            name,
-            config.get("data_dir"),
-            seed=config.get("seed", 0),
-            test_size=config.get("test_size", 0.2),
-        )
+        # What the run recorded; load_dataset's own defaults for what it did not.
+        split = {key: config[key] for key in ("seed", "test_size") if key in config}
+        (x_train, _), _ = load_dataset(name, config.get("data_dir"), **split)
     except (OSError, ValueError) as exc:
         raise UserInputError(
             f"cannot load the run's dataset {name!r} ({config_path}): {first_line(exc)}; "
