@@ -137,6 +137,35 @@ class ElementwiseLayer(RealInputs, keras.layers.Layer):
         config["shared_axes"] = self.shared_axes
         return config
 
+    def build_groups(self, input_shape, groups: int) -> None:
+        """Build one set of parameters per group of channels on the last axis (``groups=G``).
+
+        Every parameter of :meth:`parameter_specs` gets shape ``(G,) + spec.shape``;
+        the input's last axis must be a known multiple of ``G``.
+
+        Raises:
+            UserInputError: ``groups`` does not divide the last axis.
+        """
+        input_shape = tuple(input_shape)
+        channels = input_shape[-1] if len(input_shape) >= 2 else None
+        if channels is None or channels % groups:
+            raise UserInputError(
+                f"`groups` must divide the last axis of the input ({channels}); "
+                f"received groups={groups}"
+            )
+        for name, spec in self.parameter_specs().items():
+            weight = self.add_weight(
+                name=name,
+                shape=(groups,) + spec.shape,
+                initializer=spec.initializer,
+                regularizer=spec.regularizer,
+                constraint=spec.constraint,
+                autocast=self.parameter_autocast,
+            )
+            setattr(self, name, weight)
+        last = len(input_shape) - 1
+        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={last: channels})
+
 
 def parameter_config(prefix: str, parameter: Parameter) -> dict:
     """Return ``{prefix_initializer, prefix_regularizer, prefix_constraint}`` for a config."""

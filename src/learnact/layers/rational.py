@@ -206,25 +206,7 @@ class Rational(ElementwiseLayer):
     def build(self, input_shape):
         if self.groups is None:
             return super().build(input_shape)
-        input_shape = tuple(input_shape)
-        channels = input_shape[-1] if len(input_shape) >= 2 else None
-        if channels is None or channels % self.groups:
-            raise UserInputError(
-                f"`groups` must divide the last axis of the input ({channels}); "
-                f"received groups={self.groups}"
-            )
-        for name, spec in self.parameter_specs().items():
-            weight = self.add_weight(
-                name=name,
-                shape=(self.groups,) + spec.shape,
-                initializer=spec.initializer,
-                regularizer=spec.regularizer,
-                constraint=spec.constraint,
-                autocast=self.parameter_autocast,
-            )
-            setattr(self, name, weight)
-        last = len(input_shape) - 1
-        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={last: channels})
+        self.build_groups(input_shape, self.groups)
 
     def starting_function(self, x):
         """The function the layer started as, on NumPy ``x`` (None: explicit initializers).

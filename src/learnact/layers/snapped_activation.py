@@ -115,22 +115,7 @@ class SnappedActivation(ElementwiseLayer):
         if self.groups is None:
             super().build(input_shape)
         else:
-            channels = input_shape[-1] if len(input_shape) >= 2 else None
-            if channels is None or channels % self.groups:
-                raise UserInputError(
-                    f"`groups` must divide the last axis of the input ({channels}); "
-                    f"received groups={self.groups}"
-                )
-            spec = self._affine
-            self.affine = self.add_weight(
-                name="affine",
-                shape=(self.groups, 4),
-                initializer=spec.initializer,
-                regularizer=spec.regularizer,
-                constraint=spec.constraint,
-            )
-            last = len(input_shape) - 1
-            self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={last: channels})
+            self.build_groups(input_shape, self.groups)
         units_shape = tuple(self.affine.shape[:-1])
         count = int(np.prod(units_shape, dtype=int))
         names = [self.functions] * count if isinstance(self.functions, str) else self.functions
