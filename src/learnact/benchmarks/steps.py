@@ -72,6 +72,13 @@ def time_layers(layers: dict, inputs: dict, baseline: str, *, repeats: int, quic
         ``{size name: rows}``: the rows of
         :func:`~learnact.benchmarks.timing.compare`, each with its ``size``
         and the compiled step's ``memory_mb`` where the backend reports it.
+
+    Example:
+        >>> layers = {"prelu": keras.layers.PReLU, "relu": keras.layers.ReLU}
+        >>> timed = time_layers(layers, random_inputs({"8x4": (8, 4)}), "prelu",
+        ...                     repeats=7, quick=True)
+        >>> [(row["size"], row["name"], row["ratio"] > 0) for row in timed["8x4"]]
+        [('8x4', 'prelu', True), ('8x4', 'relu', True)]
     """
     out = {}
     for size_name, x in inputs.items():
@@ -90,7 +97,12 @@ def time_layers(layers: dict, inputs: dict, baseline: str, *, repeats: int, quic
 
 
 def random_inputs(sizes: dict, seed: int = 0) -> dict:
-    """``{size name: standard normal float32 array of that shape}``, one generator in order."""
+    """``{size name: standard normal float32 array of that shape}``, one generator in order.
+
+    Example:
+        >>> {name: x.shape for name, x in random_inputs({"a": (2, 3), "b": (4,)}).items()}
+        {'a': (2, 3), 'b': (4,)}
+    """
     rng = np.random.default_rng(seed)
     return {name: rng.standard_normal(shape).astype(np.float32) for name, shape in sizes.items()}
 

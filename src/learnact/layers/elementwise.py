@@ -145,6 +145,13 @@ class ElementwiseLayer(RealInputs, keras.layers.Layer):
 
         Raises:
             UserInputError: ``groups`` does not divide the last axis.
+
+        Example:
+            >>> from learnact.layers import Rational
+            >>> layer = Rational(5, 4, groups=2)
+            >>> layer.build((None, 6))
+            >>> tuple(layer.numerator.shape), tuple(layer.denominator.shape)
+            ((2, 6), (2, 4))
         """
         input_shape = tuple(input_shape)
         channels = input_shape[-1] if len(input_shape) >= 2 else None
