@@ -19,6 +19,7 @@ import torch
 from learnact import kan
 from learnact.benchmarks.kan_tasks import _fit_like_pykan, _kan_model, _set_penalty
 from learnact.inspection.formulas import network_formulas
+from learnact.layers.evaluation import evaluate
 from learnact.symbolic import snap
 from learnact.training import fit_lbfgs
 
@@ -42,7 +43,7 @@ def as_arrays(dataset):
 
 
 def rmse(model, x, y):
-    return float(np.sqrt(np.mean((keras.ops.convert_to_numpy(model(x)) - y) ** 2)))
+    return float(np.sqrt(np.mean((evaluate(model, x) - y) ** 2)))
 
 
 def learnact_pipeline(data, width, grid, library=None):

@@ -31,18 +31,23 @@ def test_penalty_arguments_are_checked():
             kan.KANSparsity(**{name: value})
 
 
-def _spline_edges(layer, x):
-    basis = keras.ops.convert_to_numpy(layer.basis_values(x))
-    return np.einsum("nik,ikj->nij", basis, keras.ops.convert_to_numpy(layer.spline_kernel))
+def _scaled_edges(layer, x):
+    """pykan's edge sizes before the std: (spline + silu(x) * base) / (std(x) + 0.1), NumPy."""
+    x = np.asarray(x, np.float64)
+    basis = keras.ops.convert_to_numpy(layer.basis_values(x)).astype(np.float64)
+    spline = np.einsum("nik,ikj->nij", basis, keras.ops.convert_to_numpy(layer.spline_kernel))
+    silu = x / (1 + np.exp(-x))
+    edges = spline + silu[:, :, None] * keras.ops.convert_to_numpy(layer.base_kernel)
+    return edges / (x.std(axis=0) + 0.1)[None, :, None]
 
 
-def test_kandense_adds_the_penalty_of_its_spline_edges_and_saves_it():
+def test_kandense_adds_the_penalty_of_its_whole_edges_and_saves_it():
     penalty = kan.KANSparsity(strength=0.5)
     layer = KANDense(3, edge_regularizer=penalty, spline_kernel_initializer="random_normal")
     x = np.random.default_rng(1).uniform(-1, 1, (64, 2)).astype("float32")
     layer(x)
     assert len(layer.losses) == 1
-    expected = _reference_penalty(_spline_edges(layer, x).astype(np.float64), 0.5, 1.0, 2.0)
+    expected = _reference_penalty(_scaled_edges(layer, x), 0.5, 1.0, 2.0)
     assert float(layer.losses[0]) == pytest.approx(expected, rel=1e-4)
     clone = KANDense.from_config(layer.get_config())
     assert isinstance(clone.edge_regularizer, kan.KANSparsity)
@@ -59,7 +64,7 @@ def test_fit_lbfgs_minimises_the_penalty_too():
     history = fit_lbfgs(model, x, y, steps=2, method="scipy")
     layer = model.layers[0]
     mse = np.mean((keras.ops.convert_to_numpy(model(x)) - y) ** 2)
-    reg = _reference_penalty(_spline_edges(layer, x).astype(np.float64), 0.01, 1.0, 2.0)
+    reg = _reference_penalty(_scaled_edges(layer, x), 0.01, 1.0, 2.0)
     assert history[-1] == pytest.approx(mse + reg, rel=1e-3)
 
 
@@ -106,15 +111,63 @@ def test_cutting_weak_edges_changes_the_output_by_exactly_their_variation():
     threshold = float(np.median(sizes))
     cut = sizes <= threshold
     assert cut.any() and not cut.all()
-    pruned = kan.prune(model, x, threshold=threshold)
+    pruned = kan.prune(model, x, threshold=threshold, scores="size")
     expected = _out(model, x) - np.where(cut, edges - edges.mean(axis=0), 0.0).sum(axis=1)
     np.testing.assert_allclose(_out(pruned, x), expected, atol=1e-5)
+
+
+def test_attribution_scores_follow_pykans_recursion():
+    # Two layers by hand: a_ij the edge stds, sigma_j the output stds, scores from the end.
+    rng = np.random.default_rng(6)
+    e1 = rng.normal(size=(40, 2, 3)) * [[[1.0, 0.1, 2.0]]]
+    y1 = e1.sum(axis=1)
+    e2 = rng.normal(size=(40, 3, 2)) * [[[1.0, 0.5], [0.0, 0.0], [3.0, 1.0]]]
+    y2 = e2.sum(axis=1)
+    units, edges = kan.attribution_scores([e1, e2], [y1, y2])
+    a1, a2 = e1.std(axis=0), e2.std(axis=0)
+    s1, s2 = y1.std(axis=0), y2.std(axis=0)
+    hidden = np.zeros(3)
+    expected_e1 = np.zeros((2, 3))
+    for k in range(2):  # one query per output, averaged
+        s_hidden = [a2[i, k] / (s2[k] + 1e-4) for i in range(3)]
+        hidden += np.array(s_hidden) / 2
+        expected_e1 += a1 * np.array(s_hidden)[None, :] / (s1 + 1e-4)[None, :] / 2
+    np.testing.assert_allclose(units[1], hidden, rtol=1e-12)
+    np.testing.assert_allclose(edges[0], expected_e1, rtol=1e-12)
+    np.testing.assert_allclose(units[0], expected_e1.sum(axis=1), rtol=1e-12)
+    assert units[1][1] == 0.0  # a unit the output ignores scores nothing
+
+
+def test_attribution_pruning_cuts_a_unit_the_output_barely_uses():
+    model = _model([2, 3, 1], seed=7)
+    hidden, last = model.layers
+    weights = last.get_weights()
+    weights[0][:2] *= 1e3  # units 0 and 1 carry the output; unit 2's edge is sizable
+    weights[1][:2] *= 1e3  # by itself but a tiny share of the output's variation
+    last.set_weights(weights)
+    x = np.random.default_rng(8).uniform(-1, 1, (200, 2))
+    h = _out(keras.Sequential([keras.Input((2,)), hidden]), x)
+    edge = keras.ops.convert_to_numpy(last.edge_values(h.astype("float32")))[:, 2, 0]
+    share = edge.std() / _out(model, x).std()
+    assert edge.std() > 1e-2 and share < 1e-2
+    assert [layer.units for layer in kan.prune(model, x, scores="size").layers] == [3, 1]
+    pruned = kan.prune(model, x, edge_threshold=0.0)
+    assert [layer.units for layer in pruned.layers] == [2, 1]
+    expected = _out(model, x)[:, 0] - (edge - edge.mean())
+    np.testing.assert_allclose(_out(pruned, x)[:, 0], expected, rtol=1e-5, atol=1e-3)
 
 
 @pytest.mark.parametrize("threshold", ["0.1", None, -1.0, float("nan")])
 def test_prune_refuses_a_bad_threshold(threshold):
     with pytest.raises(ValueError, match="`threshold`"):
         kan.prune(_model([2, 3, 1]), np.zeros((4, 2)), threshold=threshold)
+
+
+def test_prune_refuses_a_bad_edge_threshold_or_scores():
+    with pytest.raises(ValueError, match="`edge_threshold`"):
+        kan.prune(_model([2, 3, 1]), np.zeros((4, 2)), edge_threshold=-1.0)
+    with pytest.raises(ValueError, match="`scores`"):
+        kan.prune(_model([2, 3, 1]), np.zeros((4, 2)), scores="pykan")
 
 
 @pytest.mark.parametrize("x", [np.zeros((0, 2)), np.array([[np.nan, 0.0]])])

@@ -14,6 +14,7 @@ from learnact.ops.basis import (
     bspline_basis,
     extend_grid,
     kan_basis,
+    kan_basis_array,
     uniform_knots,
 )
 from tests.autodiff import grad
@@ -232,3 +233,14 @@ def test_the_taylor_form_used_on_jax_matches_scipy_on_every_backend():
     knots32 = ops.convert_to_tensor(knots[None].astype(np.float32))
     got = numpy(_bspline_taylor(ops.convert_to_tensor(x), knots32, 3, 7))
     np.testing.assert_allclose(got[:, 0], scipy_bsplines(x[:, 0, 0], knots, 3), atol=1e-6)
+
+
+@pytest.mark.parametrize("basis", ["bspline", "rbf", "chebyshev", "fourier"])
+def test_kan_basis_array_is_kan_basis_as_numpy(basis):
+    knots = uniform_knots((-1, 1), 4, 3, features=2)
+    x = np.random.default_rng(0).uniform(-3, 3, (50, 2))
+    with float64_scope():  # compiled and eager agree to float64 rounding
+        expected = keras.ops.convert_to_numpy(kan_basis(x, knots, basis, 3))
+        values = kan_basis_array(x, knots, basis, 3)
+    assert values.dtype == np.float64
+    np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-14)

@@ -99,6 +99,24 @@ def test_nonlinear_model_decreases_the_loss(float64):
     assert history[-1] == pytest.approx(float(np.mean((prediction - y) ** 2)), rel=1e-12)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_later_fit_sees_the_non_trainable_weights_changed_since(float64, method):
+    # A grid update between two fits (pykan's fit) changes non-trainable weights: a
+    # compiled objective reused from the first fit must read them, not keep old copies.
+    from learnact import kan
+    from learnact.layers import KANDense
+
+    model = keras.Sequential([keras.Input((1,)), KANDense(1, grid_size=4)])
+    x = np.linspace(-1, 1, 64)[:, None]
+    y = np.sin(3 * x)
+    fit_lbfgs(model, x, y, steps=1, method=method)
+    kan.update_grids(model, 0.5 * x)  # a narrower grid: the splines change outside it
+    history = fit_lbfgs(model, x, y, steps=1, method=method)
+    with keep_64_bit_results():
+        mse = float(np.mean((keras.ops.convert_to_numpy(model(x)) - y) ** 2))
+    assert history[-1] == pytest.approx(mse, rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "named"),
     [

@@ -153,9 +153,23 @@ def _kan_model(width, grid_size, lamb):
 
     penalty = KANSparsity(strength=lamb) if lamb > 0 else None
     layers = [keras.Input((width[0],))]
-    layers += [
-        KANDense(units, grid_size=grid_size, edge_regularizer=penalty) for units in width[1:]
-    ]
+    for inputs, units in zip(width[:-1], width[1:], strict=True):
+        # pykan's initial KAN: near-zero splines (noise of +-0.15 / grid at the grid
+        # points, times scale_sp = 1/sqrt(inputs)) and base weights U(-1, 1)/sqrt(inputs).
+        scale = 1 / np.sqrt(inputs)
+        spline = keras.initializers.RandomUniform(
+            -0.15 / grid_size * scale, 0.15 / grid_size * scale
+        )
+        base = keras.initializers.RandomUniform(-scale, scale)
+        layers.append(
+            KANDense(
+                units,
+                grid_size=grid_size,
+                edge_regularizer=penalty,
+                spline_kernel_initializer=spline,
+                base_kernel_initializer=base,
+            )
+        )
     return keras.Sequential(layers)
 
 
@@ -187,10 +201,15 @@ def _run_learnact(plan, data) -> list[dict]:
     import keras
 
     from learnact import kan
+    from learnact.layers.evaluation import evaluate
 
     x, y, x_test, y_test = data
     model = None
     rows = []
+    # Keras seeds TensorFlow too where it is installed, importing it the first time
+    # (seconds): do that once here, outside the timed stages, as pykan is imported
+    # before its stages are timed.
+    keras.utils.set_random_seed(plan["seed"])
     for label, action, argument, steps, lamb, stop in plan["stages"]:
         start = time.perf_counter()
         if action == "init":
@@ -202,7 +221,7 @@ def _run_learnact(plan, data) -> list[dict]:
             model = kan.refine(model, argument, x)
         _set_penalty(model, lamb)
         _fit_like_pykan(model, x, y, steps, stop)
-        prediction = keras.ops.convert_to_numpy(model(x_test))
+        prediction = evaluate(model, x_test)
         seconds = time.perf_counter() - start
         rows.append(
             {

@@ -27,7 +27,8 @@ from learnact._checks import check_int, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers import KANDense
-from learnact.ops.basis import extend_grid, kan_basis
+from learnact.layers.evaluation import evaluate
+from learnact.ops.basis import extend_grid, kan_basis_array
 
 
 def kan_layers(model) -> list:
@@ -127,11 +128,11 @@ def layer_inputs(model, x, layer) -> np.ndarray:
     if layer is model:
         return np.asarray(x, dtype=np.float64)
     if isinstance(model, keras.Sequential):
-        h = x
+        h = np.asarray(x, dtype=np.float64)
         for current in model.layers:
             if current is layer:
-                return _numpy(h)
-            h = current(_tensor(h, current))
+                return h
+            h = evaluate(current, h)
     try:
         probe = keras.Model(model.inputs, layer.input)
     except (AttributeError, ValueError) as exc:
@@ -139,13 +140,13 @@ def layer_inputs(model, x, layer) -> np.ndarray:
             "`model` must be a KANDense, a Sequential or a functional model (the inputs of "
             f"its layers are needed); received model={model!r} ({exc})"
         ) from None
-    return _numpy(probe(_tensor(x, layer)))
+    return evaluate(probe, x)
 
 
 def spline_values(layer, inputs, knots=None) -> np.ndarray:
     """Return every edge's spline part ``sum_k c_ijk B_k(x_i)``: ``(batch, inputs, units)``."""
-    grid = layer.grid if knots is None else _tensor(knots, layer)
-    basis = _numpy(kan_basis(_tensor(inputs, layer), grid, layer.basis, layer.spline_order))
+    knots = _numpy(layer.grid) if knots is None else knots
+    basis = kan_basis_array(inputs, knots, layer.basis, layer.spline_order, layer.compute_dtype)
     return np.einsum("nik,ikj->nij", basis, _numpy(layer.spline_kernel))
 
 
@@ -155,9 +156,7 @@ def fit_coefficients(layer, inputs, knots, targets) -> np.ndarray:
     ``targets`` is ``(batch, inputs, units)``: one curve per edge; each input's
     edges share one design matrix (its basis functions at its samples).
     """
-    basis = _numpy(
-        kan_basis(_tensor(inputs, layer), _tensor(knots, layer), layer.basis, layer.spline_order)
-    )
+    basis = kan_basis_array(inputs, knots, layer.basis, layer.spline_order, layer.compute_dtype)
     coefficients = np.empty((basis.shape[1], basis.shape[2], targets.shape[2]))
     for i in range(basis.shape[1]):
         coefficients[i], *_ = np.linalg.lstsq(basis[:, i, :], targets[:, i, :], rcond=None)

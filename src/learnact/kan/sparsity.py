@@ -12,31 +12,31 @@ import keras
 import numpy as np
 from keras import ops
 
-from learnact._checks import check_real
+from learnact._checks import check_choice, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.kan.grids import _numpy, _tensor, check_batch, kan_layers
+from learnact.layers.evaluation import evaluate
 
 
 @keras.saving.register_keras_serializable(package="learnact")
 class KANSparsity(keras.regularizers.Regularizer):
     """pykan's sparsity penalty on the edges of a ``KANDense``: L1 plus entropy.
 
-    Called on the spline part of every edge on a batch, ``(batch, inputs,
-    units)`` (what ``KANDense(edge_regularizer=KANSparsity(...))`` passes).
-    Each edge's size is its standard deviation over the batch; the penalty
-    pushes the sum of the sizes down (L1) and concentrates them on few edges
-    per unit (entropy of the rows and columns), as pykan's
-    ``reg_metric="edge_forward_spline_n"``.
+    Called on every edge on a batch, ``(batch, inputs, units)``: what
+    ``KANDense(edge_regularizer=KANSparsity(...))`` passes, each edge
+    ``phi_ij(x_i)`` (base and spline) over ``std(x_i) + 0.1``. Each edge's
+    size is then its standard deviation over the batch, pykan's
+    ``acts_scale``; the penalty pushes the sum of the sizes down (L1) and
+    concentrates them on few edges per unit (entropy of the rows and columns),
+    as pykan's ``reg_metric="edge_forward_spline_n"`` (whose "spline" means
+    the numerical edge, base branch included).
 
     Formula:
-        a_ij = std_batch(phi_ij(x_i))
+        a_ij = std_batch(edges_ij) = std_batch(phi_ij(x_i)) / (std_batch(x_i) + 0.1)
         p^row_ij = a_ij / (sum_i a_ij + 1),  p^col_ij = a_ij / (sum_j a_ij + 1)
         H = -mean_j sum_i p^row log2(p^row + 1e-4) - mean_i sum_j p^col log2(p^col + 1e-4)
         penalty = strength * (l1 * sum_ij a_ij + entropy * H)
-
-    pykan divides ``a_ij`` by ``std(x_i) + 0.1``; here the sizes are those of
-    the edges themselves (the regulariser sees the edges only).
 
     Args:
         strength: pykan's ``lamb`` (>= 0).
@@ -78,34 +78,93 @@ class KANSparsity(keras.regularizers.Regularizer):
 
 def _edges(layer, inputs) -> np.ndarray:
     """Every edge's full value ``phi_ij(x_i)`` (base + spline): ``(batch, inputs, units)``."""
-    return _numpy(layer.edge_values(_tensor(inputs, layer)))
+    return evaluate(layer, inputs, "edge_values")
 
 
-def prune(model, x, threshold: float = 1e-2):
+PRUNE_SCORES = ("attribution", "size")
+
+
+def attribution_scores(edges, outputs) -> tuple[list, list]:
+    """pykan's attribution scores of a KAN's units and edges, from the last layer back.
+
+    Formula (layer ``l`` of ``L``, edge sizes ``a_ij = std(phi_ij)``, unit
+    spreads ``sigma_j = std(y_j)`` of the layer's outputs; one score row per
+    output ``k``, averaged over ``k`` at the end):
+        s^L_k = e_k   (each output scores itself 1)
+        E^l_kij = a^l_ij s^(l+1)_kj / (sigma^l_j + 1e-4)
+        s^l_ki = sum_j E^l_kij
+
+    An edge scores the share of the output's variation that flows through it,
+    a unit the sum of its outgoing edges' scores: unlike the raw sizes, a
+    large edge into a unit the output ignores scores nothing.
+
+    Args:
+        edges: per layer, its edge values ``(batch, inputs, units)``.
+        outputs: per layer, its outputs ``(batch, units)``.
+
+    Returns:
+        ``(unit_scores, edge_scores)``: per layer, the scores of its input
+        units ``(inputs,)`` and of its edges ``(inputs, units)``.
+
+    Example:
+        >>> e = np.array([[[0.0, 1.0]], [[2.0, 1.0]]])  # batch 2, 1 input, 2 units
+        >>> units, edges = attribution_scores([e], [e.sum(axis=1)])
+        >>> edges[0].round(3)  # both edges carry all of their output's variation
+        array([[0.5, 0. ]])
+    """
+    depth = len(edges)
+    score = np.eye(outputs[-1].shape[1])  # (k, j)
+    unit_scores, edge_scores = [None] * depth, [None] * depth
+    for l_index in range(depth - 1, -1, -1):
+        sizes = edges[l_index].std(axis=0)  # (i, j)
+        spread = outputs[l_index].std(axis=0)  # (j,)
+        per_output = sizes[None] * (score / (spread + 1e-4))[:, None, :]  # (k, i, j)
+        score = per_output.sum(axis=2)  # (k, i)
+        edge_scores[l_index] = per_output.mean(axis=0)
+        unit_scores[l_index] = score.mean(axis=0)
+    return unit_scores, edge_scores
+
+
+def prune(
+    model,
+    x,
+    threshold: float = 1e-2,
+    edge_threshold: float = 3e-2,
+    scores: str = "attribution",
+):
     """Return a smaller copy of a KAN without its inactive edges and hidden units.
 
-    Judged on ``x``, as pykan's ``prune``: an edge is inactive when its
-    activation varies little, ``std_x(phi_ij(x_i)) <= threshold``; a hidden
-    unit is removed when all its incoming or all its outgoing edges are
-    inactive. What is cut is only the variation: an inactive edge becomes the
-    constant ``mean_x phi_ij``, added to the bias of its unit (when the layer
-    has one), so that the new model differs from the old on ``x`` by at most
-    the sum of the cut edges' deviations from their means.
+    Judged on ``x``. With ``scores="attribution"`` (pykan's ``prune``): the
+    hidden units whose :func:`attribution_scores` are at most ``threshold``
+    are removed, then, on the smaller network, the edges whose scores are at
+    most ``edge_threshold`` are cut. With ``scores="size"``: an edge is
+    inactive when its activation varies little, ``std_x(phi_ij(x_i)) <=
+    threshold``, and a hidden unit is removed when all its incoming or all its
+    outgoing edges are inactive (``edge_threshold`` is not used).
+
+    What is cut is only the variation: a cut edge becomes the constant
+    ``mean_x phi_ij``, added to the bias of its unit (when the layer has one),
+    so that the new model differs from the old on ``x`` by at most the sum of
+    the cut edges' deviations from their means.
 
     Args:
         model: a Sequential of ``KANDense`` layers (an ``Input``, then KANDense
             only: pykan's KAN); it is not changed.
         x: a batch of model inputs, not empty, finite.
-        threshold: a number >= 0; edges whose standard deviation on ``x`` is
-            at most this are cut.
+        threshold: a number >= 0: units (attribution) or edges (size) scoring
+            at most this are cut (pykan's ``node_th``, 1e-2).
+        edge_threshold: a number >= 0: edges whose attribution scores at most
+            this are cut (pykan's ``edge_th``, 3e-2).
+        scores: "attribution" (pykan's) or "size".
 
     Returns:
         A new Sequential of ``KANDense`` with as many or fewer hidden units,
         the inputs and outputs unchanged.
 
     Raises:
-        ValueError: a ``threshold`` that is not a number or is negative, a
-            bad ``x``, a model that is not a Sequential of ``KANDense``.
+        ValueError: a ``threshold`` or ``edge_threshold`` that is not a number
+            or is negative, an unknown ``scores``, a bad ``x``, a model that is
+            not a Sequential of ``KANDense``.
 
     Example:
         >>> import keras, numpy as np
@@ -120,6 +179,8 @@ def prune(model, x, threshold: float = 1e-2):
         [2, 1]
     """
     threshold = check_real("threshold", threshold, minimum=0.0)
+    edge_threshold = check_real("edge_threshold", edge_threshold, minimum=0.0)
+    scores = check_choice("scores", scores, PRUNE_SCORES)
     x = check_batch("x", x, model)
     layers = kan_layers(model)
     if not isinstance(model, keras.Sequential) or len(layers) != len(model.layers):
@@ -127,26 +188,64 @@ def prune(model, x, threshold: float = 1e-2):
             "`model` must be a Sequential of KANDense layers (pykan's KAN) to be pruned; "
             f"received model={model!r}"
         )
+    if scores == "size":
+        edges = _activations(layers, x)[0]
+        active = [e.std(axis=0) > threshold for e in edges]
+        return _cut(model, layers, x, edges, active, _units_with_active_edges(edges, active))
+    edges, outputs = _activations(layers, x)
+    units, _ = attribution_scores(edges, outputs)
+    keep = [np.arange(edges[0].shape[1])]
+    for l_index in range(1, len(layers)):
+        kept = np.flatnonzero(units[l_index] > threshold)
+        if kept.size == 0:  # keep the unit that matters most: a layer needs one
+            kept = np.array([int(np.argmax(units[l_index]))])
+        keep.append(kept)
+    keep.append(np.arange(layers[-1].units))
+    everything = [np.ones(e.shape[1:], dtype=bool) for e in edges]
+    smaller = _cut(model, layers, x, edges, everything, keep)
+    layers = kan_layers(smaller)
+    edges, outputs = _activations(layers, x)
+    _, edge_scores = attribution_scores(edges, outputs)
+    active = [e > edge_threshold for e in edge_scores]
+    return _cut(
+        smaller,
+        layers,
+        x,
+        edges,
+        active,
+        [np.arange(e.shape[1]) for e in edges] + [np.arange(layers[-1].units)],
+    )
+
+
+def _activations(layers, x) -> tuple[list, list]:
+    """Every layer's edge values ``(batch, inputs, units)`` and outputs on ``x``."""
+    edges, outputs = [], []
     with keep_64_bit_results():
-        inputs, edges = [], []
         h = x
         for layer in layers:
-            inputs.append(h)
-            edges.append(_edges(layer, h))
-            h = _numpy(layer(_tensor(h, layer)))
-    sizes = [e.std(axis=0) for e in edges]  # (inputs, units) per layer
-    active = [s > threshold for s in sizes]
-    # Hidden unit j of layer l is kept if some edge into it and some edge out of it is active.
-    keep = [np.arange(layers[0].grid.shape[0])]
-    for l_index in range(len(layers) - 1):
+            edges.append(evaluate(layer, h, "edge_values"))
+            h = evaluate(layer, h)
+            outputs.append(h)
+    return edges, outputs
+
+
+def _units_with_active_edges(edges, active) -> list:
+    """Per layer's inputs, the units kept: some edge into them and some out of them active."""
+    sizes = [e.std(axis=0) for e in edges]
+    keep = [np.arange(edges[0].shape[1])]
+    for l_index in range(len(edges) - 1):
         into = active[l_index].any(axis=0)
         out = active[l_index + 1].any(axis=1)
         kept = np.flatnonzero(into & out)
         if kept.size == 0:  # keep the liveliest unit: a layer needs one
             kept = np.array([int(np.argmax(sizes[l_index].max(axis=0)))])
         keep.append(kept)
-    keep.append(np.arange(layers[-1].units))
+    keep.append(np.arange(edges[-1].shape[2]))
+    return keep
 
+
+def _cut(model, layers, x, edges, active, keep):
+    """A new Sequential with the units ``keep`` and the ``active`` edges; cut edges -> bias."""
     new_layers = [keras.Input((x.shape[1],))]
     for l_index, layer in enumerate(layers):
         config = layer.get_config()
@@ -174,4 +273,4 @@ def prune(model, x, threshold: float = 1e-2):
     return pruned
 
 
-__all__ = ["KANSparsity", "prune"]
+__all__ = ["PRUNE_SCORES", "KANSparsity", "attribution_scores", "prune"]

@@ -91,10 +91,12 @@ class KANDense(RealInputs, keras.layers.Layer):
         spline_kernel_regularizer, base_kernel_regularizer, bias_regularizer,
         activity_regularizer, spline_kernel_constraint, base_kernel_constraint,
         bias_constraint: as in ``keras.layers.Dense``.
-        edge_regularizer: a Keras regularizer called, at each call, on the
-            spline part of every edge ``sum_k c_ijk B_k(x_i)``, shape
-            ``(batch, inputs, units)`` (pykan's sparsity penalty:
-            :class:`learnact.kan.KANSparsity`); None (default) skips it.
+        edge_regularizer: a Keras regularizer called, at each call, on every
+            edge's activation over the spread of its input on the batch,
+            ``phi_ij(x_i) / (std(x_i) + 0.1)`` (base and spline branches, as
+            pykan sizes its edges), shape ``(batch, inputs, units)`` (pykan's
+            sparsity penalty: :class:`learnact.kan.KANSparsity`); None
+            (default) skips it.
         **kwargs: base layer arguments.
 
     Returns:
@@ -243,13 +245,28 @@ class KANDense(RealInputs, keras.layers.Layer):
         # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
         y = ops.einsum("...ik,ikj->...j", basis, spline)
         if self.edge_regularizer is not None:
-            # The (batch, inputs, units) edge tensor is made only when a penalty reads it.
-            self.add_loss(self.edge_regularizer(ops.einsum("...ik,ikj->...ij", basis, spline)))
+            self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline)))
         if self.base_kernel is not None:
             y = y + ops.matmul(self.base_activation(x), ops.cast(self.base_kernel, x.dtype))
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         return ops.cast(y, inputs.dtype)
+
+    def _scaled_edges(self, x, basis, spline):
+        """Every edge ``phi_ij(x_i) / (std(x_i) + 0.1)`` on the batch: what a penalty reads.
+
+        pykan's edge size (``acts_scale``): the whole edge, base and spline, over
+        the spread of its input, so that a penalty can silence an edge through
+        either branch and weighs layers with wide and narrow inputs alike. The
+        ``(batch, inputs, units)`` tensor is made only when a penalty reads it.
+        """
+        edges = ops.einsum("...ik,ikj->...ij", basis, spline)
+        if self.base_kernel is not None:
+            base = ops.cast(self.base_kernel, x.dtype)
+            edges = edges + ops.expand_dims(self.base_activation(x), -1) * base
+        flat = ops.reshape(x, (-1, ops.shape(x)[-1]))
+        spread = ops.std(flat, axis=0) + ops.cast(0.1, x.dtype)
+        return edges / ops.expand_dims(spread, -1)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -20,6 +20,7 @@ import numpy as np
 from learnact._checks import check_real
 from learnact.errors import UserInputError
 from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
+from learnact.layers.evaluation import evaluate
 from learnact.layers.snapped_kan import EDGE_FUNCTIONS
 
 
@@ -321,8 +322,7 @@ def choose(fits: list, min_r2: float) -> Fit | None:
 def _edge_inputs(model, layer, x):
     """The inputs of ``layer`` when ``model`` is called on ``x`` (NumPy float64)."""
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    sub = keras.Model(inputs, layer.input)
-    return np.asarray(keras.ops.convert_to_numpy(sub(x)), dtype=np.float64)
+    return evaluate(keras.Model(inputs, layer.input), x)
 
 
 def snap(model, x, *, library=None, min_r2: float = 0.99):
@@ -395,7 +395,7 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
     edges, chosen = [], {}
     for layer in layers:
         inputs = _edge_inputs(model, layer, x)
-        values = np.asarray(keras.ops.convert_to_numpy(layer.edge_values(inputs)), np.float64)
+        values = evaluate(layer, inputs, "edge_values")
         already = {(i, j) for i, j, _ in getattr(layer, "symbolic_edges", [])}
         inputs = inputs.reshape(-1, inputs.shape[-1])
         values = values.reshape(-1, *values.shape[-2:])
@@ -410,7 +410,7 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
                     chosen.setdefault(layer.name, []).append(((i, j), pick))
     for layer in units:
         inputs = _edge_inputs(model, layer, x)
-        outputs = np.asarray(keras.ops.convert_to_numpy(layer(inputs)), np.float64)
+        outputs = evaluate(layer, inputs)
         ids = unit_ids(layer, inputs.shape[1:])
         found = []
         for u in range(int(ids.max()) + 1):

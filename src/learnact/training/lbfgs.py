@@ -6,15 +6,23 @@ float64. :func:`fit_lbfgs` does the same for any Keras model (learnact's
 layers included) from well-kept implementations rather than a hand-written
 one:
 
-* on JAX (``method="auto"`` or ``"optax"``): ``optax.lbfgs`` (zoom line
-  search, strong Wolfe conditions), one step of ``iterations_per_step``
-  iterations compiled once with ``jax.jit`` and called ``steps`` times, so no
-  Python runs between two evaluations of the loss inside a step;
-* on PyTorch and TensorFlow (or ``method="scipy"``):
+* ``method="scipy"`` (and ``"auto"``, on every backend):
   ``scipy.optimize.minimize(method="L-BFGS-B")`` over the flattened
   trainable weights, the loss and its gradient from the backend's autodiff
   (``torch.autograd.grad``, ``tf.GradientTape`` under ``tf.function``,
-  ``jax.value_and_grad`` under ``jax.jit``), one call per evaluation.
+  ``jax.value_and_grad`` under ``jax.jit``, compiled once per model and
+  problem shape), one call per evaluation;
+* ``method="optax"`` (JAX only): ``optax.lbfgs`` (zoom line search, strong
+  Wolfe conditions), one step of ``iterations_per_step`` iterations compiled
+  once with ``jax.jit`` and called ``steps`` times, so no Python runs between
+  two evaluations of the loss inside a step.
+
+Why scipy by default on JAX too: the compiled optax step traces the model
+several times (the zoom line search evaluates it in several branches), so it
+compiles for 8 s where the value-and-gradient compiles in 1 s (a [2, 5, 1]
+KAN, float64, 1000 samples, a quiet 2-core CPU); both then cost about 1 ms
+per evaluation, and 50 pykan steps of L-BFGS-B took 2 s against optax's 9.6 s
+with its compilation. optax only pays off for many steps of one model.
 
 A *step* is pykan's: one call of its ``LBFGS.step``, which runs up to 20
 iterations (``iterations_per_step``); the history has one loss per step. The
@@ -42,9 +50,11 @@ from learnact.errors import UserInputError
 
 METHODS = ("auto", "optax", "scipy")
 
-# One compiled optax step per model (and per problem shape): jax.jit caches on
-# the function object, so keeping it lets repeated fits skip the compilation.
-_OPTAX_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The compiled functions of each model (an optax step, a value-and-gradient), per
+# problem structure: jax.jit caches on the function object, so keeping it lets
+# repeated fits of one model (pykan's fit between two grid updates) skip the
+# compilation. The weights, grids and data are arguments, never constants.
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def fit_lbfgs(
@@ -72,7 +82,8 @@ def fit_lbfgs(
         steps: number of steps (>= 1), each ``iterations_per_step`` iterations.
         iterations_per_step: L-BFGS iterations per step (pykan's ``max_iter``: 20).
         history_size: pairs kept by L-BFGS (pykan: 10).
-        method: "auto" (optax on JAX, scipy elsewhere), "optax" (JAX only) or "scipy".
+        method: "auto" (scipy's L-BFGS-B, on every backend), "scipy" or "optax"
+            (JAX only).
 
     Returns:
         The loss history: the objective after each step, ``steps`` Python floats.
@@ -101,7 +112,7 @@ def fit_lbfgs(
     method = check_choice("method", method, METHODS)
     backend = keras.backend.backend()
     if method == "auto":
-        method = "optax" if backend == "jax" else "scipy"
+        method = "scipy"
     if method == "optax" and backend != "jax":
         raise UserInputError(
             f"`method` 'optax' needs the JAX backend (this is {backend!r}); "
@@ -179,6 +190,23 @@ class _Problem:
             loss = loss + keras.ops.cast(extra, loss.dtype)
         return loss
 
+    def structure(self) -> tuple:
+        """What a compiled objective depends on besides the values: config, shapes, dtypes."""
+        try:
+            # The traced objective reads the layers' Python attributes (a regulariser set
+            # or removed since): a changed configuration must not reuse a compilation.
+            config = repr(self.model.get_config())
+        except NotImplementedError:
+            config = object()  # a model without a config: compile afresh every time
+        x = self.x if isinstance(self.x, list) else [self.x]
+        return (
+            config,
+            tuple((tuple(v.shape), str(v.dtype)) for v in self.model.trainable_variables),
+            tuple((tuple(v.shape), str(v.dtype)) for v in self.model.non_trainable_variables),
+            tuple(tuple(a.shape) for a in x),
+            tuple(self.y.shape),
+        )
+
     def trainable_values(self):
         return [v.value for v in self.model.trainable_variables]
 
@@ -192,29 +220,18 @@ class _Problem:
 
 def _fit_optax(problem: _Problem, steps, iterations, history_size) -> list[float]:
     import jax
+    import jax.numpy as jnp
 
-    try:
-        # The traced objective reads the layers' Python attributes (a regulariser set or
-        # removed since): a changed configuration must not reuse an old compilation.
-        config = repr(problem.model.get_config())
-    except NotImplementedError:
-        config = object()  # a model without a config: compile afresh every time
-    key = (
-        config,
-        iterations,
-        history_size,
-        tuple((tuple(v.shape), str(v.dtype)) for v in problem.model.trainable_variables),
-        tuple((tuple(v.shape), str(v.dtype)) for v in problem.model.non_trainable_variables),
-        tuple(np.shape(a) for a in jax.tree_util.tree_leaves(problem.x)),
-        tuple(np.shape(problem.y)),
-    )
-    compiled = _OPTAX_STEPS.setdefault(problem.model, {})
+    compiled = _COMPILED.setdefault(problem.model, {})
+    key = ("optax", iterations, history_size, *problem.structure())
     if key not in compiled:
         compiled[key] = _optax_step(problem, iterations, history_size)
     init, step = compiled[key]
     params = problem.trainable_values()
     frozen = problem.non_trainable_values()
-    state = init(params)
+    # optax's initial state holds weakly typed scalars, a step's result strong ones:
+    # make them strong from the start, or the second step compiles the step again.
+    state = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=a.dtype), init(params))
     history = []
     for _ in range(steps):
         params, state, value = step(params, state, frozen, problem.x, problem.y)
@@ -328,13 +345,20 @@ def _value_and_grad(problem: _Problem, shapes, sizes):
         import jax
         import jax.numpy as jnp
 
-        def flat_objective(theta):
-            parts = jnp.split(theta, np.cumsum(sizes)[:-1])
-            params = [p.reshape(s) for p, s in zip(parts, shapes, strict=True)]
-            return problem.objective(params, frozen)
+        cache = _COMPILED.setdefault(problem.model, {})
+        key = ("scipy", *problem.structure())
+        if key not in cache:
 
-        compiled = jax.jit(jax.value_and_grad(flat_objective))
-        return lambda theta: compiled(jnp.asarray(theta, dtype=problem.dtype))
+            def flat_objective(theta, frozen, x, y):
+                parts = jnp.split(theta, np.cumsum(sizes)[:-1])
+                params = [p.reshape(s) for p, s in zip(parts, shapes, strict=True)]
+                return problem.objective(params, frozen, x, y)
+
+            cache[key] = jax.jit(jax.value_and_grad(flat_objective))
+        compiled = cache[key]
+        return lambda theta: compiled(
+            jnp.asarray(theta, dtype=problem.dtype), frozen, problem.x, problem.y
+        )
     if backend == "torch":
         import torch
 

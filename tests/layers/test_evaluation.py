@@ -1,0 +1,30 @@
+"""layers.evaluation.evaluate: the eager result of the layer, also after its weights change."""
+
+import keras
+import numpy as np
+
+from learnact.layers import KANDense
+from learnact.layers.evaluation import evaluate
+
+
+def test_matches_the_eager_call_and_follows_new_weights():
+    layer = KANDense(3, spline_kernel_initializer="random_normal")
+    x = np.random.default_rng(0).uniform(-2, 2, (20, 2))  # negative inputs and past the grid
+    layer(x.astype("float32"))
+    for _ in range(2):  # the second time after new weights: a compiled call must not keep them
+        eager = keras.ops.convert_to_numpy(layer(x.astype("float32")))
+        edges = keras.ops.convert_to_numpy(layer.edge_values(x.astype("float32")))
+        np.testing.assert_allclose(evaluate(layer, x), eager, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(evaluate(layer, x, "edge_values"), edges, rtol=1e-6, atol=1e-6)
+        weights = layer.get_weights()
+        layer.set_weights([w * 0.5 - 0.25 for w in weights[:1]] + weights[1:])
+
+
+def test_a_model_with_two_inputs():
+    a, b = keras.Input((2,)), keras.Input((2,))
+    model = keras.Model([a, b], keras.layers.Add()([keras.layers.Dense(1)(a), b[:, :1]]))
+    xa = np.array([[1.0, -2.0], [0.5, 0.0]])
+    xb = np.array([[3.0, 0.0], [-1.0, 0.0]])
+    kernel, bias = model.layers[2].get_weights()
+    expected = xa @ kernel + bias + xb[:, :1]
+    np.testing.assert_allclose(evaluate(model, [xa, xb]), expected, rtol=1e-6)
