@@ -92,6 +92,24 @@ def test_refine_to_a_multiple_keeps_the_function_everywhere_inside_the_grid():
     assert model.layers[0].grid_size == 4  # the original is untouched
 
 
+def test_grids_of_layers_with_a_spline_scale_keep_the_function_and_the_scale():
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.Input((2,)), KANDense(3, grid_size=4, use_spline_scale=True)])
+    rng = np.random.default_rng(7)
+    for variable in model.trainable_weights:
+        variable.assign(rng.normal(size=variable.shape).astype(variable.dtype))
+    scale = keras.ops.convert_to_numpy(model.layers[0].spline_scale).copy()
+    x = rng.uniform(-1, 1, (300, 2))
+    x[0], x[1] = -1.0, 1.0
+    before = _out(model, x)
+    kan.update_grids(model, x, grid_eps=1.0)  # the same grid: an exact refit
+    np.testing.assert_allclose(_out(model, x), before, atol=1e-4)
+    finer = kan.refine(model, 8, x)  # 4 -> 8 intervals: exact inside the grid
+    np.testing.assert_allclose(_out(finer, x), before, atol=1e-4)
+    for layer in (model.layers[0], finer.layers[0]):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.spline_scale), scale)
+
+
 def test_refine_of_a_deeper_model_reports_its_error():
     model = _kan([2, 3, 1], grid_size=3)
     x = np.random.default_rng(6).uniform(-1, 1, (400, 2))

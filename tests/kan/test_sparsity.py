@@ -157,6 +157,29 @@ def test_attribution_pruning_cuts_a_unit_the_output_barely_uses():
     np.testing.assert_allclose(_out(pruned, x)[:, 0], expected, rtol=1e-5, atol=1e-3)
 
 
+def test_pruning_keeps_the_spline_scales_of_the_kept_edges():
+    keras.utils.set_random_seed(10)
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            KANDense(4, use_spline_scale=True, spline_kernel_initializer="random_normal"),
+            KANDense(1, use_spline_scale=True, spline_kernel_initializer="random_normal"),
+        ]
+    )
+    last = model.layers[1]
+    weights = last.get_weights()  # spline_kernel, spline_scale, base_kernel, bias
+    weights[1][[1, 3]] = 0.0  # units 1 and 3: their scaled splines are 0,
+    weights[2][[1, 3]] = 0.0  # and so are their base branches
+    last.set_weights(weights)
+    x = np.random.default_rng(11).uniform(-1, 1, (200, 2))
+    pruned = kan.prune(model, x, edge_threshold=0.0)
+    assert [layer.units for layer in pruned.layers] == [2, 1]
+    np.testing.assert_allclose(_out(pruned, x), _out(model, x), atol=1e-5)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(pruned.layers[1].spline_scale), weights[1][[0, 2]]
+    )
+
+
 @pytest.mark.parametrize("threshold", ["0.1", None, -1.0, float("nan")])
 def test_prune_refuses_a_bad_threshold(threshold):
     with pytest.raises(ValueError, match="`threshold`"):

@@ -48,6 +48,7 @@ def reference_bspline_kan(x, knots, spline, base, bias, k):
             (3, 2),
             3,
         ),
+        ({"units": 3, "use_spline_scale": True}, (2, 4), (2, 3), 4),
     ],
 )
 def test_keras_layer_contract(kwargs, input_shape, output_shape, trainable):
@@ -77,6 +78,24 @@ def test_bspline_layer_matches_scipy_reference_with_negative_inputs(spline_order
     knots = np.asarray(ops.convert_to_numpy(layer.grid), np.float64)
     want = reference_bspline_kan(x, knots, spline, base, bias, spline_order)
     np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)
+
+
+def test_a_spline_scale_multiplies_each_edges_spline():
+    rng = np.random.default_rng(9)
+    x = rng.uniform(-3.0, 2.0, size=(16, 3)).astype(np.float32)  # negative, past the grid
+    layer = KANDense(2, grid_size=4, use_spline_scale=True)
+    layer.build(x.shape)
+    spline = rng.normal(size=(3, 7, 2)).astype(np.float32)
+    scale = rng.normal(size=(3, 2)).astype(np.float32)
+    base = rng.normal(size=(3, 2)).astype(np.float32)
+    layer.spline_kernel.assign(spline)
+    layer.spline_scale.assign(scale)
+    layer.base_kernel.assign(base)
+    knots = np.asarray(ops.convert_to_numpy(layer.grid), np.float64)
+    want = reference_bspline_kan(x, knots, spline * scale[:, None, :], base, 0.0, 3)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)
+    clone = KANDense.from_config(layer.get_config())
+    assert clone.use_spline_scale and clone.get_config() == layer.get_config()
 
 
 @pytest.mark.parametrize("basis", KAN_BASES)

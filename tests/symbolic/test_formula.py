@@ -313,7 +313,7 @@ def test_a_kan_rational_dense_network_is_exact_and_shares_its_layers():
     model = keras.Sequential(
         [
             keras.Input((2,)),
-            KANDense(4, grid_size=3),
+            KANDense(4, grid_size=3, use_spline_scale=True),
             Rational(),
             keras.layers.Dense(3),
             Rational(),

@@ -154,20 +154,20 @@ def _kan_model(width, grid_size, lamb):
     penalty = KANSparsity(strength=lamb) if lamb > 0 else None
     layers = [keras.Input((width[0],))]
     for inputs, units in zip(width[:-1], width[1:], strict=True):
-        # pykan's initial KAN: near-zero splines (noise of +-0.15 / grid at the grid
-        # points, times scale_sp = 1/sqrt(inputs)) and base weights U(-1, 1)/sqrt(inputs).
+        # pykan's initial KAN: each edge's spline from noise of +-0.15 / grid at the grid
+        # points times scale_sp = 1/sqrt(inputs), a trainable scale per edge (here it
+        # starts at 1 with the 1/sqrt(inputs) in the noise: the same function), base
+        # weights U(-1, 1)/sqrt(inputs).
         scale = 1 / np.sqrt(inputs)
-        spline = keras.initializers.RandomUniform(
-            -0.15 / grid_size * scale, 0.15 / grid_size * scale
-        )
-        base = keras.initializers.RandomUniform(-scale, scale)
+        noise = 0.15 / grid_size * scale
         layers.append(
             KANDense(
                 units,
                 grid_size=grid_size,
                 edge_regularizer=penalty,
-                spline_kernel_initializer=spline,
-                base_kernel_initializer=base,
+                use_spline_scale=True,
+                spline_kernel_initializer=keras.initializers.RandomUniform(-noise, noise),
+                base_kernel_initializer=keras.initializers.RandomUniform(-scale, scale),
             )
         )
     return keras.Sequential(layers)

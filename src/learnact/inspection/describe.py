@@ -347,7 +347,7 @@ def _kan_dense(layer, features: int, digits: int) -> Details:
     details.hidden = max(0, score.size - len(edges)) if layer.basis == "chebyshev" else 0
     if layer.basis != "chebyshev":
         return details
-    spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel))
+    spline = np.asarray(keras.ops.convert_to_numpy(layer.scaled_spline_kernel))
     base = None if layer.base_kernel is None else keras.ops.convert_to_numpy(layer.base_kernel)
     x = sympy.Symbol("x")
     for i, j in edges:

@@ -144,7 +144,12 @@ def layer_inputs(model, x, layer) -> np.ndarray:
 
 
 def spline_values(layer, inputs, knots=None) -> np.ndarray:
-    """Return every edge's spline part ``sum_k c_ijk B_k(x_i)``: ``(batch, inputs, units)``."""
+    """Every edge's ``sum_k spline_kernel[i, k, j] B_k(x_i)``: ``(batch, inputs, units)``.
+
+    The unscaled spline: a ``spline_scale`` (when the layer has one) multiplies
+    it, is not changed by grid updates and refinement, and is left out here so
+    that the refitted ``spline_kernel`` keeps the function with it.
+    """
     knots = _numpy(layer.grid) if knots is None else knots
     basis = kan_basis_array(inputs, knots, layer.basis, layer.spline_order, layer.compute_dtype)
     return np.einsum("nik,ikj->nij", basis, _numpy(layer.spline_kernel))
@@ -206,7 +211,14 @@ def update_layer_grid(layer, inputs, grid_eps: float = 0.02) -> float:
     coefficients = fit_coefficients(layer, inputs, knots, before)
     layer.grid.assign(_tensor(knots, layer))
     layer.spline_kernel.assign(_tensor(coefficients, layer))
-    return _rms((spline_values(layer, inputs) - before).sum(axis=1))
+    return _rms(((spline_values(layer, inputs) - before) * _scale(layer)).sum(axis=1))
+
+
+def _scale(layer) -> np.ndarray:
+    """The layer's ``spline_scale`` ``(inputs, units)``, ones where it has none."""
+    if layer.spline_scale is None:
+        return np.ones((int(layer.spline_kernel.shape[0]), layer.units))
+    return _numpy(layer.spline_scale)
 
 
 def update_grids(model, x, *, grid_eps: float = 0.02) -> list[float]:
@@ -329,6 +341,8 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
             coefficients = fit_coefficients(new, inputs, knots, spline_values(old, inputs))
             new.grid.assign(_tensor(knots, new))
             new.spline_kernel.assign(_tensor(coefficients, new))
+            if old.spline_scale is not None:
+                new.spline_scale.assign(old.spline_scale)
             if old.base_kernel is not None:
                 new.base_kernel.assign(old.base_kernel)
             if old.bias is not None:

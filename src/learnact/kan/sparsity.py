@@ -264,6 +264,8 @@ def _cut(model, layers, x, edges, active, keep):
         spline[cut[:, None, :].repeat(spline.shape[1], axis=1)] = 0.0
         new.grid.assign(_tensor(_numpy(old.grid)[rows], new))
         new.spline_kernel.assign(_tensor(spline[rows][:, :, cols], new))
+        if old.spline_scale is not None:
+            new.spline_scale.assign(_tensor(_numpy(old.spline_scale)[rows][:, cols], new))
         if old.base_kernel is not None:
             base = np.where(cut, 0.0, _numpy(old.base_kernel))
             new.base_kernel.assign(_tensor(base[rows][:, cols], new))

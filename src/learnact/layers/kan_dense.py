@@ -67,7 +67,11 @@ class KANDense(RealInputs, keras.layers.Layer):
             with ``layer.grid.assign``, rows increasing; it is saved with the
             model). The grid range of input ``i`` is
             ``grid[i, spline_order] .. grid[i, -1 - spline_order]``.
-        spline_kernel: ``(inputs, K, units)``; ``c_ijk = spline_kernel[i, k, j]``.
+        spline_kernel: ``(inputs, K, units)``; ``c_ijk = spline_kernel[i, k, j]``
+            times ``spline_scale[i, j]`` where the layer has one
+            (:attr:`scaled_spline_kernel` is the product).
+        spline_scale: ``(inputs, units)``, pykan's ``scale_sp``; None unless
+            ``use_spline_scale=True``.
         base_kernel: ``(inputs, units)``, ``w_ij``; None when ``base_activation=None``.
         bias: ``(units,)``; None when ``use_bias=False``.
     :meth:`basis_values` gives ``B(x)`` ``(..., inputs, K)`` and
@@ -84,6 +88,15 @@ class KANDense(RealInputs, keras.layers.Layer):
         base_activation: Keras activation of the base branch ("silu", as
             pykan), or None for no base branch.
         use_bias: whether to add ``b``.
+        use_spline_scale: give each edge a trainable scale of its spline,
+            ``c_ijk = s_ij * spline_kernel[i, k, j]`` (pykan's ``scale_sp``).
+            The function space is the same; training is not: with the scale,
+            :class:`learnact.kan.KANSparsity` can silence an edge's spline
+            through one number, and on pykan's hellokan task the penalty then
+            concentrates the network in one hidden unit as pykan's does
+            (without it, two or three stay active).
+        spline_scale_initializer: initializer of ``spline_scale`` ("ones";
+            pykan's is ``1 / sqrt(inputs)``).
         spline_kernel_initializer, base_kernel_initializer, bias_initializer:
             initializers of ``spline_kernel``, ``base_kernel``, ``bias``. The spline starts
             small (variance ``1 / (inputs * K)``) so the base branch dominates
@@ -127,6 +140,8 @@ class KANDense(RealInputs, keras.layers.Layer):
         grid_range=(-1.0, 1.0),
         base_activation="silu",
         use_bias=True,
+        use_spline_scale=False,
+        spline_scale_initializer="ones",
         spline_kernel_initializer=None,
         base_kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
@@ -150,6 +165,8 @@ class KANDense(RealInputs, keras.layers.Layer):
         self.grid_range = check_interval("grid_range", grid_range)
         self.base_activation = _base_activation(base_activation)
         self.use_bias = bool(use_bias)
+        self.use_spline_scale = bool(use_spline_scale)
+        self.spline_scale_initializer = keras.initializers.get(spline_scale_initializer)
         if spline_kernel_initializer is None:
             # Keras's fan_in of a (inputs, K, units) kernel is inputs * K.
             spline_kernel_initializer = keras.initializers.VarianceScaling(1.0, "fan_in", "normal")
@@ -191,6 +208,13 @@ class KANDense(RealInputs, keras.layers.Layer):
             regularizer=self.spline_kernel_regularizer,
             constraint=self.spline_kernel_constraint,
         )
+        self.spline_scale = None
+        if self.use_spline_scale:
+            self.spline_scale = self.add_weight(
+                name="spline_scale",
+                shape=(features, self.units),
+                initializer=self.spline_scale_initializer,
+            )
         self.base_kernel = None
         if self.base_activation is not None:
             self.base_kernel = self.add_weight(
@@ -211,6 +235,17 @@ class KANDense(RealInputs, keras.layers.Layer):
             )
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: features})
 
+    @property
+    def scaled_spline_kernel(self):
+        """The spline coefficients ``c_ijk`` the layer computes with, ``(inputs, K, units)``.
+
+        ``spline_kernel`` times ``spline_scale`` (broadcast over ``K``) where the
+        layer has a scale, else ``spline_kernel`` itself.
+        """
+        if self.spline_scale is None:
+            return self.spline_kernel
+        return self.spline_kernel * ops.expand_dims(self.spline_scale, 1)
+
     def basis_values(self, x):
         """Return ``B(x)``, shape ``(..., inputs, K)``, on the layer's current grid."""
         x = ops.convert_to_tensor(x)
@@ -223,7 +258,7 @@ class KANDense(RealInputs, keras.layers.Layer):
         edge plots, sparsity regulariser and pruning read these values.
         """
         x = widen(ops.convert_to_tensor(x))
-        spline = ops.cast(self.spline_kernel, x.dtype)
+        spline = ops.cast(self.scaled_spline_kernel, x.dtype)
         phi = ops.einsum("...ik,ikj->...ij", self.basis_values(x), spline)
         if self.base_kernel is not None:
             base = ops.cast(self.base_kernel, x.dtype)
@@ -241,18 +276,19 @@ class KANDense(RealInputs, keras.layers.Layer):
     def _forward(self, inputs):
         x = widen(inputs)
         basis = self.basis_values(x)
-        spline = ops.cast(self.spline_kernel, x.dtype)
+        spline = ops.cast(self.scaled_spline_kernel, x.dtype)
         # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
         y = ops.einsum("...ik,ikj->...j", basis, spline)
         if self.edge_regularizer is not None:
-            self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline)))
+            base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
+            self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline, base)))
         if self.base_kernel is not None:
             y = y + ops.matmul(self.base_activation(x), ops.cast(self.base_kernel, x.dtype))
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         return ops.cast(y, inputs.dtype)
 
-    def _scaled_edges(self, x, basis, spline):
+    def _scaled_edges(self, x, basis, spline, base):
         """Every edge ``phi_ij(x_i) / (std(x_i) + 0.1)`` on the batch: what a penalty reads.
 
         pykan's edge size (``acts_scale``): the whole edge, base and spline, over
@@ -261,8 +297,7 @@ class KANDense(RealInputs, keras.layers.Layer):
         ``(batch, inputs, units)`` tensor is made only when a penalty reads it.
         """
         edges = ops.einsum("...ik,ikj->...ij", basis, spline)
-        if self.base_kernel is not None:
-            base = ops.cast(self.base_kernel, x.dtype)
+        if base is not None:
             edges = edges + ops.expand_dims(self.base_activation(x), -1) * base
         flat = ops.reshape(x, (-1, ops.shape(x)[-1]))
         spread = ops.std(flat, axis=0) + ops.cast(0.1, x.dtype)
@@ -285,6 +320,10 @@ class KANDense(RealInputs, keras.layers.Layer):
                 if activation is None
                 else keras.activations.serialize(activation),
                 "use_bias": self.use_bias,
+                "use_spline_scale": self.use_spline_scale,
+                "spline_scale_initializer": keras.initializers.serialize(
+                    self.spline_scale_initializer
+                ),
                 "spline_kernel_initializer": keras.initializers.serialize(
                     self.spline_kernel_initializer
                 ),

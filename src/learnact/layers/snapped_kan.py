@@ -148,12 +148,13 @@ class SnappedKANDense(KANDense):
         x = widen(inputs)
         mask = ops.cast(self._mask, x.dtype)
         basis = self.basis_values(x)
-        spline = ops.cast(self.spline_kernel, x.dtype) * mask[:, None, :]
+        spline = ops.cast(self.scaled_spline_kernel, x.dtype) * mask[:, None, :]
         y = ops.einsum("...ik,ikj->...j", basis, spline)
+        base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype) * mask
         if self.edge_regularizer is not None:
-            self.add_loss(self.edge_regularizer(ops.einsum("...ik,ikj->...ij", basis, spline)))
-        if self.base_kernel is not None:
-            base = ops.cast(self.base_kernel, x.dtype) * mask
+            # pykan's penalty reads the numerical edges only: the snapped ones are masked.
+            self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline, base)))
+        if base is not None:
             y = y + ops.matmul(self.base_activation(x), base)
         symbolic = self._symbolic(x)
         if symbolic is not None:

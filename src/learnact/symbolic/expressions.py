@@ -696,7 +696,7 @@ def kan_edges(layer, x: np.ndarray, skip=()) -> np.ndarray:
     Edges ``(i, j)`` in ``skip`` are left None (a snapped layer fills them).
     """
     knots = np.asarray(keras.ops.convert_to_numpy(layer.grid), np.float64)
-    spline = np.asarray(keras.ops.convert_to_numpy(layer.spline_kernel), np.float64)
+    spline = np.asarray(keras.ops.convert_to_numpy(layer.scaled_spline_kernel), np.float64)
     inputs, units = spline.shape[0], spline.shape[2]
     base = None
     if layer.base_kernel is not None:
