@@ -21,9 +21,11 @@ line search, history 10); pykan's ``fit`` updates the grids from the
 training inputs every ``stop_grid_update_step / 10`` steps before
 ``stop_grid_update_step`` (50 by default), and learnact does the same with
 :func:`learnact.kan.update_grids` between :func:`learnact.training.fit_lbfgs`
-calls (optax L-BFGS under ``jax.jit`` on JAX). Each stage's wall time covers
-everything it does, JAX compilation included. pykan runs on PyTorch with one
-thread (as the issue measured it).
+calls (scipy's L-BFGS-B over a compiled ``jax.value_and_grad``), from
+pykan's initial KAN (``KANDense(use_spline_scale=True)``, pykan's noise and
+base weights). Each stage's wall time covers everything it does, JAX
+compilation included. pykan runs on PyTorch with one thread (as the issue
+measured it).
 
 Targets: at every stage a test RMSE no worse than pykan's, and each task in at
 most a tenth of pykan's wall time.
