@@ -57,7 +57,7 @@ def learnact_pipeline(data, width, grid, library=None):
     model = kan.prune(model, x)
     _set_penalty(model, 0.0)
     _fit_like_pykan(model, x, y, STEPS, STEPS)
-    widths = [layer.units for layer in model.layers]
+    widths = [int(model.layers[0].grid.shape[0])] + [layer.units for layer in model.layers]
     print(f"learnact pruned to {widths}: test RMSE {rmse(model, x_test, y_test):.3g}", flush=True)
     snapped, table = snap(model, x, library=library)
     print(table)

@@ -110,6 +110,16 @@ def test_grids_of_layers_with_a_spline_scale_keep_the_function_and_the_scale():
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.spline_scale), scale)
 
 
+def test_the_original_still_works_after_its_refined_copy_is_used():
+    # On JAX a copy sharing the original's weight buffers loses them when Keras's
+    # compiled predict donates the copy's: the copies must be copies.
+    model = _kan([2, 3, 1], grid_size=3)
+    x = np.random.default_rng(8).uniform(-1, 1, (64, 2)).astype("float32")
+    before = model.predict(x, verbose=0)
+    kan.refine(model, 6, x).predict(x, verbose=0)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), before)
+
+
 def test_refine_of_a_deeper_model_reports_its_error():
     model = _kan([2, 3, 1], grid_size=3)
     x = np.random.default_rng(6).uniform(-1, 1, (400, 2))

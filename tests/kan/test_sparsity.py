@@ -138,6 +138,20 @@ def test_attribution_scores_follow_pykans_recursion():
     assert units[1][1] == 0.0  # a unit the output ignores scores nothing
 
 
+@pytest.mark.parametrize(
+    ("edges", "outputs", "named"),
+    [
+        ([], [], "one array per layer"),
+        (np.zeros((4, 2, 3)), [np.zeros((4, 3))], "must be lists"),
+        ([np.zeros((4, 2, 3))], [np.zeros((4, 2))], "layer 0"),
+        ([np.zeros((4, 2, 3)), np.zeros((4, 2, 1))], [np.zeros((4, 3)), np.zeros((4, 1))], "gives"),
+    ],
+)
+def test_attribution_scores_refuse_bad_arguments(edges, outputs, named):
+    with pytest.raises(ValueError, match=named):
+        kan.attribution_scores(edges, outputs)
+
+
 def test_attribution_pruning_cuts_a_unit_the_output_barely_uses():
     model = _model([2, 3, 1], seed=7)
     hidden, last = model.layers

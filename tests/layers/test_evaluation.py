@@ -28,3 +28,31 @@ def test_a_model_with_two_inputs():
     kernel, bias = model.layers[2].get_weights()
     expected = xa @ kernel + bias + xb[:, :1]
     np.testing.assert_allclose(evaluate(model, [xa, xb]), expected, rtol=1e-6)
+
+
+def test_an_evaluated_layer_can_be_freed():
+    import gc
+    import weakref
+
+    layer = KANDense(2)
+    evaluate(layer, np.zeros((3, 2)))  # builds it
+    evaluate(layer, np.zeros((3, 2)), "edge_values")
+    alive = weakref.ref(layer)
+    del layer
+    gc.collect()
+    assert alive() is None  # the compiled-function cache does not hold it
+
+
+def test_nested_lists_several_outputs_and_a_bad_method():
+    import pytest
+
+    a = keras.Input((2,))
+    dense = keras.layers.Dense(1, kernel_initializer="ones")
+    model = keras.Model(a, [dense(a), keras.layers.Activation("relu")(a)])
+    first, second = evaluate(model, [[1.0, -2.0]])  # nested lists: one batch, not two inputs
+    np.testing.assert_allclose(first, [[-1.0]])
+    np.testing.assert_allclose(second, [[1.0, 0.0]])
+    with pytest.raises(ValueError, match="`method`"):
+        evaluate(dense, [[1.0, 2.0]], method="units")
+    with pytest.raises(ValueError, match="`method`"):
+        evaluate(dense, [[1.0, 2.0]], method=None)

@@ -80,6 +80,27 @@ def test_bspline_layer_matches_scipy_reference_with_negative_inputs(spline_order
     np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)
 
 
+def test_spline_scale_arguments_are_checked():
+    with pytest.raises(ValueError, match="`use_spline_scale`"):
+        KANDense(2, use_spline_scale="no")
+    with pytest.raises(ValueError, match="`spline_scale_initializer`"):
+        KANDense(2, use_spline_scale=True, spline_scale_initializer="nope")
+    with pytest.raises(ValueError, match="call or build it first"):
+        KANDense(2).scaled_spline_kernel  # noqa: B018
+
+
+def test_the_penalty_of_a_sequence_treats_every_position_as_a_sample():
+    from learnact.kan import KANSparsity
+
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-1, 1, (16, 4, 2)).astype(np.float32)
+    layer = KANDense(3, edge_regularizer=KANSparsity(1.0), spline_kernel_initializer="ones")
+    layer(x)
+    sequence = float(layer.losses[0])
+    layer(x.reshape(64, 2))
+    assert float(layer.losses[0]) == pytest.approx(sequence, rel=1e-5)
+
+
 def test_a_spline_scale_multiplies_each_edges_spline():
     rng = np.random.default_rng(9)
     x = rng.uniform(-3.0, 2.0, size=(16, 3)).astype(np.float32)  # negative, past the grid

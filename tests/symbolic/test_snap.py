@@ -250,3 +250,31 @@ def test_inspect_describes_the_snapped_units(snapped_rational):
     assert layer.class_name == "SnappedActivation"
     text = str(describe(model, features=2, digits=2))
     assert "3 unit(s), each a*g(b*x + c) + d:" in text and "f[unit 0](tanh) = " in text
+
+
+def test_the_original_still_works_after_its_snapped_copy_is_trained():
+    # On JAX a copy sharing the original's weight buffers loses them when Keras's
+    # compiled fit donates the copy's: the snapped model must own its weights.
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), KANDense(1, grid_size=8, use_spline_scale=True)])
+    x = np.linspace(-1, 1, 128, dtype="float32")[:, None]
+    layer = model.layers[0]
+    layer.spline_kernel.assign(layer.spline_kernel * 0.0)
+    layer.base_kernel.assign(np.ones((1, 1), "float32"))  # silu(x): snaps to nothing simple
+    before = model.predict(x, verbose=0)
+    snapped, _ = snap(model, x, library=["x"], min_r2=0.0)
+    snapped.compile("adam", "mse")
+    snapped.fit(x, np.sin(x), epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), before)
+
+
+def test_a_simpler_function_wins_only_within_a_decade_and_above_the_threshold():
+    from learnact.symbolic.snap import Fit, choose
+
+    def fits(*r2s):
+        return [Fit(name, r2, (1.0, 1.0, 0.0, 0.0)) for name, r2 in zip("xyz", r2s, strict=False)]
+
+    assert choose(fits(0.999996, 0.999999), 0.99).function == "x"  # 4e-6 <= 10 * 1e-6
+    assert choose(fits(0.99998, 0.999999), 0.99).function == "y"  # 2e-5 > 10 * 1e-6
+    assert choose(fits(0.95, 0.991), 0.99).function == "y"  # within a decade, below min_r2
+    assert choose(fits(0.95, 0.98), 0.99) is None

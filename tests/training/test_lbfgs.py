@@ -151,8 +151,45 @@ def test_optax_needs_jax():
         (np.full((4, 5), np.nan), np.zeros((4, 1)), "`x`"),
         (np.zeros((4, 5)), np.zeros((3, 1)), "`x` and `y`"),
         (np.zeros((4, 5)), np.array([[np.inf]] * 4), "`y`"),
+        (np.zeros((4, 5)), np.zeros((4, 2)), r"`y` must have the model's output shape \(4, 1\)"),
+        (np.zeros((4, 3)), np.zeros((4, 1)), r"`x` must hold examples of shape \(5,\)"),
     ],
 )
 def test_bad_data_is_refused(x, y, named):
     with pytest.raises(ValueError, match=named):
         fit_lbfgs(_dense(5), x, y)
+
+
+def test_a_non_finite_value_is_counted_not_printed():
+    y = np.zeros((300, 1))
+    y[7] = np.nan
+    message = r"received 1 NaN or infinite value\(s\) among 300"
+    with pytest.raises(ValueError, match=message) as info:
+        fit_lbfgs(_dense(5), np.zeros((300, 5)), y)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_flat_targets_of_a_one_output_model_fit_as_columns(float64, method):
+    # (N,) against the model's (N, 1): broadcasting would fit an (N, N) difference.
+    x, y = _problem()
+    with keep_64_bit_results():
+        history = fit_lbfgs(_dense(x.shape[1]), x, y.ravel(), steps=3, method=method)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    best = float(np.mean((design @ coef - y) ** 2))
+    assert history[-1] == pytest.approx(best, rel=1e-6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_fitted_model_can_be_freed(method):
+    import gc
+    import weakref
+
+    x, y = _problem(n=20)
+    model = _dense(x.shape[1])
+    fit_lbfgs(model, x, y, steps=1, method=method)
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None  # the compiled-function cache does not hold it

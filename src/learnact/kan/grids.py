@@ -27,7 +27,7 @@ from learnact._checks import check_int, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers import KANDense
-from learnact.layers.evaluation import evaluate
+from learnact.layers.evaluation import copy_variable, evaluate
 from learnact.ops.basis import extend_grid, kan_basis_array
 
 
@@ -342,11 +342,11 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
             new.grid.assign(_tensor(knots, new))
             new.spline_kernel.assign(_tensor(coefficients, new))
             if old.spline_scale is not None:
-                new.spline_scale.assign(old.spline_scale)
+                copy_variable(new.spline_scale, old.spline_scale)
             if old.base_kernel is not None:
-                new.base_kernel.assign(old.base_kernel)
+                copy_variable(new.base_kernel, old.base_kernel)
             if old.bias is not None:
-                new.bias.assign(old.bias)
+                copy_variable(new.bias, old.bias)
         if not return_error:
             return new_model
         first = old_layers[0]

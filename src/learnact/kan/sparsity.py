@@ -106,12 +106,40 @@ def attribution_scores(edges, outputs) -> tuple[list, list]:
         ``(unit_scores, edge_scores)``: per layer, the scores of its input
         units ``(inputs,)`` and of its edges ``(inputs, units)``.
 
+    Raises:
+        ValueError: ``edges`` and ``outputs`` that are not lists of as many
+            arrays, of shapes ``(batch, inputs, units)`` and ``(batch,
+            units)``, chained (each layer's inputs the previous one's units).
+
     Example:
         >>> e = np.array([[[0.0, 1.0]], [[2.0, 1.0]]])  # batch 2, 1 input, 2 units
         >>> units, edges = attribution_scores([e], [e.sum(axis=1)])
         >>> edges[0].round(3)  # both edges carry all of their output's variation
         array([[0.5, 0. ]])
     """
+    if not isinstance(edges, (list, tuple)) or not isinstance(outputs, (list, tuple)):
+        raise UserInputError(
+            "`edges` and `outputs` must be lists with one array per layer; received "
+            f"{type(edges).__name__} and {type(outputs).__name__}"
+        )
+    edges = [np.asarray(e, dtype=np.float64) for e in edges]
+    outputs = [np.asarray(o, dtype=np.float64) for o in outputs]
+    if not edges or len(edges) != len(outputs):
+        raise UserInputError(
+            "`edges` and `outputs` must hold one array per layer, as many of each (at least "
+            f"one); received {len(edges)} and {len(outputs)}"
+        )
+    for l_index, (e, o) in enumerate(zip(edges, outputs, strict=True)):
+        if e.ndim != 3 or o.shape != (e.shape[0], e.shape[2]):
+            raise UserInputError(
+                f"layer {l_index}: `edges` must be (batch, inputs, units) and `outputs` "
+                f"(batch, units); received shapes {e.shape} and {o.shape}"
+            )
+        if l_index and e.shape[1] != edges[l_index - 1].shape[2]:
+            raise UserInputError(
+                f"layer {l_index} takes {e.shape[1]} inputs but layer {l_index - 1} gives "
+                f"{edges[l_index - 1].shape[2]} outputs"
+            )
     depth = len(edges)
     score = np.eye(outputs[-1].shape[1])  # (k, j)
     unit_scores, edge_scores = [None] * depth, [None] * depth
@@ -143,9 +171,11 @@ def prune(
     outgoing edges are inactive (``edge_threshold`` is not used).
 
     What is cut is only the variation: a cut edge becomes the constant
-    ``mean_x phi_ij``, added to the bias of its unit (when the layer has one),
-    so that the new model differs from the old on ``x`` by at most the sum of
-    the cut edges' deviations from their means.
+    ``mean_x phi_ij``, added to the bias of its unit (when the layer has one).
+    In the last layer the new model then differs from the old on ``x`` by the
+    sum of the cut edges' deviations from their means; a cut in an earlier
+    layer changes what the later layers receive, and the output by what
+    their edges make of that change (more, through a steep edge).
 
     Args:
         model: a Sequential of ``KANDense`` layers (an ``Input``, then KANDense

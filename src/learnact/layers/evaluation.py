@@ -17,6 +17,8 @@ import weakref
 import keras
 import numpy as np
 
+from learnact.errors import UserInputError
+
 # One compiled function per layer and method; the variables' values and the batch
 # are arguments, so weight updates (a grid update, a fit) reuse the compilation.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -29,16 +31,17 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
 
     Args:
         layer: a built Keras layer or model.
-        x: a NumPy batch (or a list of them for a multi-input model), cast to
-            the layer's compute dtype.
+        x: a batch (an array or nested lists; a list of them for a model with
+            several inputs), cast to the layer's compute dtype.
         method: the name of the layer's method taking the batch (``"__call__"``,
             or e.g. ``"edge_values"`` of a ``KANDense``).
 
     Returns:
-        The result as a float64 NumPy array.
+        The result as a float64 NumPy array (a list or dict of them for a
+        model with several outputs, as Keras returns them).
 
     Raises:
-        AttributeError: ``layer`` has no such method.
+        ValueError: ``method`` does not name a method of ``layer``.
 
     Example:
         >>> import keras, numpy as np
@@ -46,11 +49,20 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
         >>> evaluate(layer, np.array([[1.0, 2.0]]))
         array([[3.]])
     """
-    fn = getattr(layer, method)
+    fn = getattr(layer, method, None) if isinstance(method, str) else None
+    if not callable(fn):
+        raise UserInputError(
+            f"`method` must name a method of {layer.name!r} that takes the batch; "
+            f"received method={method!r}"
+        )
     dtype = layer.compute_dtype
-    if isinstance(x, (list, tuple)):
+    try:
+        several = len(layer.inputs) > 1
+    except (AttributeError, TypeError, ValueError):  # a layer, or a model not yet called
+        several = False
+    if several and isinstance(x, (list, tuple)):
         data = [keras.ops.convert_to_tensor(np.asarray(a, dtype=dtype)) for a in x]
-    else:
+    else:  # one batch, also as nested Python lists
         data = keras.ops.convert_to_tensor(np.asarray(x, dtype=dtype))
     if keras.backend.backend() != "jax" or not layer.built:
         return _as_numpy(fn(data))
@@ -60,18 +72,48 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
     compiled = _COMPILED.setdefault(layer, {})
     key = (method, tuple(id(v) for v in variables))
     if key not in compiled:
+        # A weak reference: the cache is keyed by the layer, and a closure holding
+        # the layer itself would keep it (and its compiled code) alive for ever.
+        owner = weakref.ref(layer)
 
         def pure(values, batch):
-            mapping = list(zip(variables, values, strict=True))
+            mapping = list(zip(owner().variables, values, strict=True))
             with keras.StatelessScope(state_mapping=mapping):
-                return getattr(layer, method)(batch)
+                return getattr(owner(), method)(batch)
 
         compiled[key] = jax.jit(pure)
     return _as_numpy(compiled[key]([v.value for v in variables], data))
 
 
-def _as_numpy(value) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
+def _as_numpy(value):
+    """One float64 array, or the same structure of them for several outputs."""
+    return keras.tree.map_structure(
+        lambda v: np.asarray(keras.ops.convert_to_numpy(v), dtype=np.float64), value
+    )
 
 
-__all__ = ["evaluate"]
+def copy_variable(target, source) -> None:
+    """Assign to ``target`` a copy of ``source``'s value (a variable or array), never its buffer.
+
+    Formula: ``target := array(source)``, in ``target``'s dtype.
+
+    On JAX, ``target.assign(source_variable)`` hands over the same device
+    array; a later compiled step that donates one model's buffers (Keras's
+    ``fit``, ``predict``) then deletes the other model's weights too. A
+    refined, pruned or snapped copy must not share memory with its original.
+
+    Args:
+        target: a Keras variable.
+        source: a Keras variable or an array of ``target``'s shape.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> a, b = keras.Variable(np.ones(2)), keras.Variable(np.zeros(2))
+        >>> copy_variable(b, a)
+        >>> keras.ops.convert_to_numpy(b).tolist()
+        [1.0, 1.0]
+    """
+    target.assign(np.array(keras.ops.convert_to_numpy(source)))
+
+
+__all__ = ["copy_variable", "evaluate"]

@@ -165,8 +165,18 @@ class KANDense(RealInputs, keras.layers.Layer):
         self.grid_range = check_interval("grid_range", grid_range)
         self.base_activation = _base_activation(base_activation)
         self.use_bias = bool(use_bias)
+        if not isinstance(use_spline_scale, bool):
+            raise UserInputError(
+                f"`use_spline_scale` must be True or False; received {use_spline_scale!r}"
+            )
         self.use_spline_scale = bool(use_spline_scale)
-        self.spline_scale_initializer = keras.initializers.get(spline_scale_initializer)
+        try:
+            self.spline_scale_initializer = keras.initializers.get(spline_scale_initializer)
+        except ValueError as exc:
+            raise UserInputError(
+                f"`spline_scale_initializer` is not a Keras initializer; received "
+                f"{spline_scale_initializer!r} ({exc})"
+            ) from None
         if spline_kernel_initializer is None:
             # Keras's fan_in of a (inputs, K, units) kernel is inputs * K.
             spline_kernel_initializer = keras.initializers.VarianceScaling(1.0, "fan_in", "normal")
@@ -242,6 +252,8 @@ class KANDense(RealInputs, keras.layers.Layer):
         ``spline_kernel`` times ``spline_scale`` (broadcast over ``K``) where the
         layer has a scale, else ``spline_kernel`` itself.
         """
+        if not self.built:
+            raise UserInputError(f"layer {self.name!r} has no weights yet: call or build it first")
         if self.spline_scale is None:
             return self.spline_kernel
         return self.spline_kernel * ops.expand_dims(self.spline_scale, 1)
@@ -294,14 +306,17 @@ class KANDense(RealInputs, keras.layers.Layer):
         pykan's edge size (``acts_scale``): the whole edge, base and spline, over
         the spread of its input, so that a penalty can silence an edge through
         either branch and weighs layers with wide and narrow inputs alike. The
-        ``(batch, inputs, units)`` tensor is made only when a penalty reads it.
+        ``(samples, inputs, units)`` tensor (every position of a sequence or
+        image a sample) is made only when a penalty reads it.
         """
         edges = ops.einsum("...ik,ikj->...ij", basis, spline)
         if base is not None:
             edges = edges + ops.expand_dims(self.base_activation(x), -1) * base
-        flat = ops.reshape(x, (-1, ops.shape(x)[-1]))
+        # Sequences and images: every position is a sample, as Dense treats them.
+        inputs = ops.shape(x)[-1]
+        flat = ops.reshape(x, (-1, inputs))
         spread = ops.std(flat, axis=0) + ops.cast(0.1, x.dtype)
-        return edges / ops.expand_dims(spread, -1)
+        return ops.reshape(edges, (-1, inputs, self.units)) / ops.expand_dims(spread, -1)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

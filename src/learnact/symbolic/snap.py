@@ -20,7 +20,7 @@ import numpy as np
 from learnact._checks import check_real
 from learnact.errors import UserInputError
 from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
-from learnact.layers.evaluation import evaluate
+from learnact.layers.evaluation import copy_variable, evaluate
 from learnact.layers.snapped_kan import EDGE_FUNCTIONS
 
 
@@ -297,7 +297,10 @@ class SnapTable:
                 verdict = f"kept ({snap.note})" if snap.note else "kept"
             else:
                 a, b, c, d = snap.chosen.params
-                verdict = f"-> {snap.chosen.function} (a={a:.4g}, b={b:.4g}, c={c:.4g}, d={d:.4g})"
+                verdict = (
+                    f"-> {snap.chosen.function} (a={a:.4g}, b={b:.4g}, c={c:.4g}, d={d:.4g}), "
+                    f"R^2 {snap.chosen.r2:.6f}"
+                )
             where = f"unit {snap.edge[0]}" if len(snap.edge) == 1 else "{} -> {}".format(*snap.edge)
             out.append(f"  {snap.layer}[{where}]: {verdict}; best R^2: {best}")
         return out
@@ -317,11 +320,15 @@ SIMPLER = 10.0
 
 
 def choose(fits: list, min_r2: float) -> Fit | None:
-    """The earliest fit tied with the best (:data:`TIE`, :data:`SIMPLER`), if it reaches min_r2."""
+    """The earliest fit reaching ``min_r2`` and tied with the best (see :data:`SIMPLER`)."""
     best = max(f.r2 for f in fits)
     if not best >= min_r2:
         return None
-    return next(f for f in fits if f.r2 >= best - TIE or 1 - f.r2 <= SIMPLER * (1 - best))
+    return next(
+        f
+        for f in fits
+        if f.r2 >= min_r2 and (f.r2 >= best - TIE or 1 - f.r2 <= SIMPLER * (1 - best))
+    )
 
 
 def _edge_inputs(model, layer, x):
@@ -528,14 +535,14 @@ def _snapped_model(model, chosen: dict):
             twin.affine.assign(params.astype(twin.affine.dtype))
         elif source.name in replaced:
             layer, twin, old, fits = replaced[source.name]
-            twin.grid.assign(layer.grid)
-            twin.spline_kernel.assign(layer.spline_kernel)
+            copy_variable(twin.grid, layer.grid)
+            copy_variable(twin.spline_kernel, layer.spline_kernel)
             if layer.spline_scale is not None:
-                twin.spline_scale.assign(layer.spline_scale)
+                copy_variable(twin.spline_scale, layer.spline_scale)
             if layer.base_kernel is not None:
-                twin.base_kernel.assign(layer.base_kernel)
+                copy_variable(twin.base_kernel, layer.base_kernel)
             if layer.bias is not None:
-                twin.bias.assign(layer.bias)
+                copy_variable(twin.bias, layer.bias)
             affine = [np.asarray(keras.ops.convert_to_numpy(layer.affine))] if old else []
             affine += [np.array([fit.params for _, fit in fits])] if fits else []
             if affine:

@@ -133,8 +133,14 @@ def _as_array(name, value):
     for a in arrays if arrays is not None else [array]:
         if a.ndim == 0 or a.shape[0] == 0:
             raise UserInputError(f"`{name}` must be a non-empty batch; received shape {a.shape}")
-        if not np.issubdtype(a.dtype, np.number) or not np.all(np.isfinite(a)):
-            raise UserInputError(f"`{name}` must hold finite numbers; received {name}={a!r}")
+        if not np.issubdtype(a.dtype, np.number):
+            raise UserInputError(f"`{name}` must hold numbers; received dtype {a.dtype}")
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        if bad:
+            raise UserInputError(
+                f"`{name}` must hold finite numbers; received {bad} NaN or infinite value(s) "
+                f"among {a.size} (shape {a.shape})"
+            )
     return arrays if arrays is not None else array
 
 
@@ -169,6 +175,8 @@ class _Problem:
         self.y = cast(y)
         if not model.built:
             model(self.x)
+        _check_input_shapes(model, x)
+        self.y = _match_output_shape(model, self.x, self.y)
         if not model.trainable_variables:
             raise UserInputError(f"`model` has no trainable weights; received model={model!r}")
         self.model = model
@@ -178,17 +186,23 @@ class _Problem:
 
     def objective(self, trainable, non_trainable, x=None, y=None):
         """Mean squared error plus the model's losses, as a backend scalar."""
-        import keras
-
         x = self.x if x is None else x
         y = self.y if y is None else y
-        out, _, losses = self.model.stateless_call(
-            trainable, non_trainable, x, return_losses=True, **self._kwargs
-        )
-        loss = keras.ops.mean(keras.ops.square(out - y))
-        for extra in losses:
-            loss = loss + keras.ops.cast(extra, loss.dtype)
-        return loss
+        return _objective(self.model, self._kwargs, trainable, non_trainable, x, y)
+
+    def objective_of_weak_model(self):
+        """``objective(trainable, non_trainable, x, y)`` holding the model by a weak reference.
+
+        The compiled functions are cached per model (a weak-key dictionary): a
+        closure holding the model itself would keep it, its compiled code and
+        its first data alive for ever.
+        """
+        model, kwargs = weakref.ref(self.model), self._kwargs
+
+        def objective(trainable, non_trainable, x, y):
+            return _objective(model(), kwargs, trainable, non_trainable, x, y)
+
+        return objective
 
     def structure(self) -> tuple:
         """What a compiled objective depends on besides the values: config, shapes, dtypes."""
@@ -216,6 +230,74 @@ class _Problem:
     def assign(self, values):
         for variable, value in zip(self.model.trainable_variables, values, strict=True):
             variable.assign(value)
+
+
+def _objective(model, kwargs, trainable, non_trainable, x, y):
+    """Mean squared error of ``model`` on ``(x, y)`` plus its losses, statelessly."""
+    import keras
+
+    out, _, losses = model.stateless_call(trainable, non_trainable, x, return_losses=True, **kwargs)
+    if tuple(y.shape) != tuple(out.shape):
+        if tuple(y.shape) == tuple(out.shape[:-1]) and out.shape[-1] == 1:
+            y = keras.ops.expand_dims(y, -1)  # (N,) targets of a one-output model, as Keras's fit
+        else:
+            # Broadcasting would fit something else without a word: (N, 1) - (N,) is (N, N).
+            raise UserInputError(
+                f"`y` must have the model's output shape {tuple(out.shape)}; received y of "
+                f"shape {tuple(y.shape)}"
+            )
+    loss = keras.ops.mean(keras.ops.square(out - y))
+    for extra in losses:
+        loss = loss + keras.ops.cast(extra, loss.dtype)
+    return loss
+
+
+def _match_output_shape(model, x, y):
+    """``y`` shaped as the model's output: ``(N,)`` targets of a one-output model as a column.
+
+    Checked before anything is compiled (inside ``tf.function`` an error
+    would come back wrapped); where Keras cannot infer the output shape
+    symbolically, :func:`_objective` checks it on the first evaluation.
+    """
+    import keras
+
+    try:
+        spec = model.compute_output_spec(
+            [keras.KerasTensor(a.shape, a.dtype) for a in x]
+            if isinstance(x, list)
+            else keras.KerasTensor(x.shape, x.dtype)
+        )
+        shape = tuple(spec.shape)
+    except Exception:  # noqa: BLE001 - any model Keras cannot trace symbolically
+        return y
+    if tuple(y.shape) == shape:
+        return y
+    if tuple(y.shape) == shape[:-1] and shape[-1] == 1:
+        return keras.ops.expand_dims(y, -1)
+    raise UserInputError(
+        f"`y` must have the model's output shape {shape}; received y of shape {tuple(y.shape)}"
+    )
+
+
+def _check_input_shapes(model, x) -> None:
+    """Refuse ``x`` whose examples do not have the shape the model's inputs declare."""
+    try:
+        inputs = model.inputs
+    except AttributeError:  # a layer, or a subclassed model: Keras will say
+        return
+    arrays = x if isinstance(x, list) else [x]
+    if not inputs or len(inputs) != len(arrays):
+        return
+    for spec, array in zip(inputs, arrays, strict=True):
+        expected = tuple(spec.shape[1:])
+        got = tuple(array.shape[1:])
+        if len(expected) != len(got) or any(
+            e is not None and e != g for e, g in zip(expected, got, strict=True)
+        ):
+            raise UserInputError(
+                f"`x` must hold examples of shape {expected} for model {model.name!r}; "
+                f"received x of shape {array.shape}"
+            )
 
 
 def _fit_optax(problem: _Problem, steps, iterations, history_size) -> list[float]:
@@ -247,10 +329,11 @@ def _optax_step(problem: _Problem, iterations, history_size):
     import optax
 
     optimizer = optax.lbfgs(memory_size=history_size)
+    objective, dtype = problem.objective_of_weak_model(), problem.dtype
 
     def step(params, state, frozen, x, y):
         def f(p):
-            return problem.objective(p, frozen, x, y)
+            return objective(p, frozen, x, y)
 
         value_and_grad = optax.value_and_grad_from_state(f)
 
@@ -271,7 +354,7 @@ def _optax_step(problem: _Problem, iterations, history_size):
             return params, state, value
 
         params, state, _ = jax.lax.fori_loop(
-            0, iterations, iteration, (params, state, jnp.zeros((), problem.dtype))
+            0, iterations, iteration, (params, state, jnp.zeros((), dtype))
         )
         return params, state, f(params)
 
@@ -348,11 +431,12 @@ def _value_and_grad(problem: _Problem, shapes, sizes):
         cache = _COMPILED.setdefault(problem.model, {})
         key = ("scipy", *problem.structure())
         if key not in cache:
+            objective = problem.objective_of_weak_model()
 
             def flat_objective(theta, frozen, x, y):
                 parts = jnp.split(theta, np.cumsum(sizes)[:-1])
                 params = [p.reshape(s) for p, s in zip(parts, shapes, strict=True)]
-                return problem.objective(params, frozen, x, y)
+                return objective(params, frozen, x, y)
 
             cache[key] = jax.jit(jax.value_and_grad(flat_objective))
         compiled = cache[key]
