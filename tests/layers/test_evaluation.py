@@ -56,3 +56,10 @@ def test_nested_lists_several_outputs_and_a_bad_method():
         evaluate(dense, [[1.0, 2.0]], method="units")
     with pytest.raises(ValueError, match="`method`"):
         evaluate(dense, [[1.0, 2.0]], method=None)
+
+
+def test_a_list_of_arrays_is_a_list_of_inputs_where_the_layer_does_not_say():
+    a = np.ones((4, 2), "float32")
+    b = np.full((4, 3), 2.0, "float32")
+    concatenate = keras.layers.Concatenate()
+    np.testing.assert_array_equal(evaluate(concatenate, [a, b]), np.hstack([a, b]))

@@ -87,6 +87,9 @@ def test_spline_scale_arguments_are_checked():
         KANDense(2, use_spline_scale=True, spline_scale_initializer="nope")
     with pytest.raises(ValueError, match="call or build it first"):
         KANDense(2).scaled_spline_kernel  # noqa: B018
+    layer = KANDense(2, use_spline_scale=np.True_, spline_scale_initializer=None)
+    layer.build((None, 3))
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.spline_scale), np.ones((3, 2)))
 
 
 def test_the_penalty_of_a_sequence_treats_every_position_as_a_sample():

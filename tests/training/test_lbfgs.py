@@ -193,3 +193,23 @@ def test_a_fitted_model_can_be_freed(method):
     del model
     gc.collect()
     assert alive() is None  # the compiled-function cache does not hold it
+
+
+def test_shapes_keras_accepts_are_accepted():
+    # Keras adds or drops a trailing axis of size 1; (N, 1) targets of an (N,) output.
+    x = np.linspace(-1, 1, 32)
+    line = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    history = fit_lbfgs(line, x, 3 * x[:, None] - 1, steps=2)  # x of shape (N,)
+    assert history[-1] < 1e-8
+    flat = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1), keras.layers.Reshape(())])
+    history = fit_lbfgs(flat, x[:, None], (3 * x - 1)[:, None], steps=2)  # y (N, 1), out (N,)
+    assert history[-1] < 1e-8
+    history = fit_lbfgs(flat, x[:, None], (3 * x - 1)[:, None].tolist(), steps=2)  # y as lists
+    assert history[-1] < 1e-8
+
+
+def test_a_model_with_two_outputs_is_refused():
+    a = keras.Input((2,))
+    model = keras.Model(a, [keras.layers.Dense(1)(a), keras.layers.Dense(1)(a)])
+    with pytest.raises(ValueError, match="one output"):
+        fit_lbfgs(model, np.zeros((4, 2)), np.zeros((4, 1)))

@@ -56,11 +56,16 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
             f"received method={method!r}"
         )
     dtype = layer.compute_dtype
-    try:
-        several = len(layer.inputs) > 1
-    except (AttributeError, TypeError, ValueError):  # a layer, or a model not yet called
+    if isinstance(x, (list, tuple)):
+        try:
+            several = len(layer.inputs) > 1
+        except (AttributeError, TypeError, ValueError):  # a layer, or a subclassed model
+            # Unknown: arrays in a list are its inputs (a merge layer's), nested Python
+            # lists of numbers are one batch.
+            several = all(hasattr(a, "shape") for a in x)
+    else:
         several = False
-    if several and isinstance(x, (list, tuple)):
+    if several:
         data = [keras.ops.convert_to_tensor(np.asarray(a, dtype=dtype)) for a in x]
     else:  # one batch, also as nested Python lists
         data = keras.ops.convert_to_tensor(np.asarray(x, dtype=dtype))

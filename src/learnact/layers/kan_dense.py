@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from learnact._backend import layers_support_jit
@@ -95,8 +96,8 @@ class KANDense(RealInputs, keras.layers.Layer):
             through one number, and on pykan's hellokan task the penalty then
             concentrates the network in one hidden unit as pykan's does
             (without it, two or three stay active).
-        spline_scale_initializer: initializer of ``spline_scale`` ("ones";
-            pykan's is ``1 / sqrt(inputs)``).
+        spline_scale_initializer: initializer of ``spline_scale`` ("ones", also
+            for None; pykan's is ``1 / sqrt(inputs)``).
         spline_kernel_initializer, base_kernel_initializer, bias_initializer:
             initializers of ``spline_kernel``, ``base_kernel``, ``bias``. The spline starts
             small (variance ``1 / (inputs * K)``) so the base branch dominates
@@ -165,11 +166,13 @@ class KANDense(RealInputs, keras.layers.Layer):
         self.grid_range = check_interval("grid_range", grid_range)
         self.base_activation = _base_activation(base_activation)
         self.use_bias = bool(use_bias)
-        if not isinstance(use_spline_scale, bool):
+        if not isinstance(use_spline_scale, (bool, np.bool_)):
             raise UserInputError(
                 f"`use_spline_scale` must be True or False; received {use_spline_scale!r}"
             )
         self.use_spline_scale = bool(use_spline_scale)
+        if spline_scale_initializer is None:
+            spline_scale_initializer = "ones"
         try:
             self.spline_scale_initializer = keras.initializers.get(spline_scale_initializer)
         except ValueError as exc:

@@ -40,6 +40,7 @@ demotion of float64 results to float32 is switched off during the fit.
 from __future__ import annotations
 
 import inspect
+import math
 import weakref
 
 import numpy as np
@@ -127,8 +128,11 @@ def fit_lbfgs(
         return _fit_scipy(problem, steps, iterations_per_step, history_size)
 
 
-def _as_array(name, value):
-    arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else None
+def _as_array(name, value, several: bool = True):
+    """``value`` as an array, or a list of arrays (``several``: a multi-input model's ``x``)."""
+    arrays = (
+        [np.asarray(v) for v in value] if several and isinstance(value, (list, tuple)) else None
+    )
     array = None if arrays is not None else np.asarray(value)
     for a in arrays if arrays is not None else [array]:
         if a.ndim == 0 or a.shape[0] == 0:
@@ -151,7 +155,7 @@ class _Problem:
         import keras
 
         x = _as_array("x", x)
-        y = _as_array("y", y)
+        y = _as_array("y", y, several=False)
         n_x = (x[0] if isinstance(x, list) else x).shape[0]
         if y.shape[0] != n_x:
             raise UserInputError(
@@ -175,7 +179,7 @@ class _Problem:
         self.y = cast(y)
         if not model.built:
             model(self.x)
-        _check_input_shapes(model, x)
+        self.x = _match_input_shapes(model, self.x)
         self.y = _match_output_shape(model, self.x, self.y)
         if not model.trainable_variables:
             raise UserInputError(f"`model` has no trainable weights; received model={model!r}")
@@ -237,6 +241,10 @@ def _objective(model, kwargs, trainable, non_trainable, x, y):
     import keras
 
     out, _, losses = model.stateless_call(trainable, non_trainable, x, return_losses=True, **kwargs)
+    if isinstance(out, (list, tuple, dict)):
+        raise UserInputError(
+            f"fit_lbfgs fits a model with one output; model {model.name!r} has {len(out)}"
+        )
     if tuple(y.shape) != tuple(out.shape):
         if tuple(y.shape) == tuple(out.shape[:-1]) and out.shape[-1] == 1:
             y = keras.ops.expand_dims(y, -1)  # (N,) targets of a one-output model, as Keras's fit
@@ -267,37 +275,54 @@ def _match_output_shape(model, x, y):
             if isinstance(x, list)
             else keras.KerasTensor(x.shape, x.dtype)
         )
-        shape = tuple(spec.shape)
     except Exception:  # noqa: BLE001 - any model Keras cannot trace symbolically
         return y
+    if isinstance(spec, (list, tuple, dict)):
+        raise UserInputError(
+            f"fit_lbfgs fits a model with one output; model {model.name!r} has {len(spec)}"
+        )
+    shape = tuple(spec.shape)
     if tuple(y.shape) == shape:
         return y
     if tuple(y.shape) == shape[:-1] and shape[-1] == 1:
         return keras.ops.expand_dims(y, -1)
+    if tuple(y.shape[:-1]) == shape and y.shape[-1] == 1:
+        return keras.ops.squeeze(y, -1)  # (N, 1) targets of a model whose output is (N,)
     raise UserInputError(
         f"`y` must have the model's output shape {shape}; received y of shape {tuple(y.shape)}"
     )
 
 
-def _check_input_shapes(model, x) -> None:
-    """Refuse ``x`` whose examples do not have the shape the model's inputs declare."""
+def _match_input_shapes(model, x):
+    """``x`` shaped as the model's inputs declare; refuse examples of another size.
+
+    Keras adds or drops a trailing axis of size 1 itself (``(N,)`` for
+    ``Input((1,))``); reshaping here as well keeps the shapes the compiled
+    objective sees the model's own.
+    """
+    import keras
+
     try:
         inputs = model.inputs
     except AttributeError:  # a layer, or a subclassed model: Keras will say
-        return
+        return x
     arrays = x if isinstance(x, list) else [x]
     if not inputs or len(inputs) != len(arrays):
-        return
+        return x
+    shaped = []
     for spec, array in zip(inputs, arrays, strict=True):
         expected = tuple(spec.shape[1:])
         got = tuple(array.shape[1:])
-        if len(expected) != len(got) or any(
-            e is not None and e != g for e, g in zip(expected, got, strict=True)
-        ):
+        if None in expected or got == expected:
+            shaped.append(array)
+            continue
+        if math.prod(expected) != math.prod(got):
             raise UserInputError(
                 f"`x` must hold examples of shape {expected} for model {model.name!r}; "
-                f"received x of shape {array.shape}"
+                f"received x of shape {tuple(array.shape)}"
             )
+        shaped.append(keras.ops.reshape(array, (array.shape[0],) + expected))
+    return shaped if isinstance(x, list) else shaped[0]
 
 
 def _fit_optax(problem: _Problem, steps, iterations, history_size) -> list[float]:
