@@ -27,7 +27,7 @@ from learnact._checks import check_int, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers import KANDense
-from learnact.layers.evaluation import copy_variable, evaluate
+from learnact.layers.evaluation import copy_variable, layer_inputs
 from learnact.ops.basis import extend_grid, kan_basis_array
 
 
@@ -119,28 +119,6 @@ def _numpy(tensor) -> np.ndarray:
     import keras
 
     return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
-
-
-def layer_inputs(model, x, layer) -> np.ndarray:
-    """Return what ``layer`` of ``model`` receives when ``model`` is called on ``x`` (NumPy)."""
-    import keras
-
-    if layer is model:
-        return np.asarray(x, dtype=np.float64)
-    if isinstance(model, keras.Sequential):
-        h = np.asarray(x, dtype=np.float64)
-        for current in model.layers:
-            if current is layer:
-                return h
-            h = evaluate(current, h)
-    try:
-        probe = keras.Model(model.inputs, layer.input)
-    except (AttributeError, ValueError) as exc:
-        raise UserInputError(
-            "`model` must be a KANDense, a Sequential or a functional model (the inputs of "
-            f"its layers are needed); received model={model!r} ({exc})"
-        ) from None
-    return evaluate(probe, x)
 
 
 def spline_values(layer, inputs, knots=None) -> np.ndarray:

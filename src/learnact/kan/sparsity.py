@@ -76,11 +76,6 @@ class KANSparsity(keras.regularizers.Regularizer):
         return {"strength": self.strength, "l1": self.l1, "entropy": self.entropy}
 
 
-def _edges(layer, inputs) -> np.ndarray:
-    """Every edge's full value ``phi_ij(x_i)`` (base + spline): ``(batch, inputs, units)``."""
-    return evaluate(layer, inputs, "edge_values")
-
-
 PRUNE_SCORES = ("attribution", "size")
 
 

@@ -90,6 +90,42 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
     return _as_numpy(compiled[key]([v.value for v in variables], data))
 
 
+def layer_inputs(model, x, layer) -> np.ndarray:
+    """Return what ``layer`` of ``model`` receives when ``model`` is called on ``x`` (NumPy).
+
+    Formula: ``model``'s layers before ``layer`` applied to ``x`` in turn (a
+    Sequential, each layer's compiled :func:`evaluate`), or the functional
+    sub-model from ``model``'s inputs to ``layer``'s input.
+
+    Raises:
+        ValueError: ``model`` is not ``layer`` itself, a Sequential or a
+            functional model (one whose layers' inputs are known).
+
+    Example:
+        >>> import keras, numpy as np
+        >>> double = keras.layers.Rescaling(2.0)
+        >>> model = keras.Sequential([keras.Input((1,)), double, keras.layers.Dense(1)])
+        >>> layer_inputs(model, np.array([[1.5]]), model.layers[1])
+        array([[3.]])
+    """
+    if layer is model:
+        return np.asarray(x, dtype=np.float64)
+    if isinstance(model, keras.Sequential):
+        h = np.asarray(x, dtype=np.float64)
+        for current in model.layers:
+            if current is layer:
+                return h
+            h = evaluate(current, h)
+    try:
+        probe = keras.Model(model.inputs, layer.input)
+    except (AttributeError, ValueError) as exc:
+        raise UserInputError(
+            "`model` must be a KANDense, a Sequential or a functional model (the inputs of "
+            f"its layers are needed); received model={model!r} ({exc})"
+        ) from None
+    return evaluate(probe, x)
+
+
 def _as_numpy(value):
     """One float64 array, or the same structure of them for several outputs."""
     return keras.tree.map_structure(
@@ -121,4 +157,4 @@ def copy_variable(target, source) -> None:
     target.assign(np.array(keras.ops.convert_to_numpy(source)))
 
 
-__all__ = ["copy_variable", "evaluate"]
+__all__ = ["copy_variable", "evaluate", "layer_inputs"]

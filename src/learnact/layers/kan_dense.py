@@ -274,9 +274,13 @@ class KANDense(RealInputs, keras.layers.Layer):
         """
         x = widen(ops.convert_to_tensor(x))
         spline = ops.cast(self.scaled_spline_kernel, x.dtype)
-        phi = ops.einsum("...ik,ikj->...ij", self.basis_values(x), spline)
-        if self.base_kernel is not None:
-            base = ops.cast(self.base_kernel, x.dtype)
+        base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
+        return self._edges(x, self.basis_values(x), spline, base)
+
+    def _edges(self, x, basis, spline, base):
+        """``phi_ij(x_i)`` from the basis values and the (cast, possibly masked) kernels."""
+        phi = ops.einsum("...ik,ikj->...ij", basis, spline)
+        if base is not None:
             phi = phi + ops.expand_dims(self.base_activation(x), -1) * base
         return phi
 
@@ -294,11 +298,11 @@ class KANDense(RealInputs, keras.layers.Layer):
         spline = ops.cast(self.scaled_spline_kernel, x.dtype)
         # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
         y = ops.einsum("...ik,ikj->...j", basis, spline)
+        base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
         if self.edge_regularizer is not None:
-            base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
             self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline, base)))
-        if self.base_kernel is not None:
-            y = y + ops.matmul(self.base_activation(x), ops.cast(self.base_kernel, x.dtype))
+        if base is not None:
+            y = y + ops.matmul(self.base_activation(x), base)
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         return ops.cast(y, inputs.dtype)
@@ -312,9 +316,7 @@ class KANDense(RealInputs, keras.layers.Layer):
         ``(samples, inputs, units)`` tensor (every position of a sequence or
         image a sample) is made only when a penalty reads it.
         """
-        edges = ops.einsum("...ik,ikj->...ij", basis, spline)
-        if base is not None:
-            edges = edges + ops.expand_dims(self.base_activation(x), -1) * base
+        edges = self._edges(x, basis, spline, base)
         # Sequences and images: every position is a sample, as Dense treats them.
         inputs = ops.shape(x)[-1]
         flat = ops.reshape(x, (-1, inputs))

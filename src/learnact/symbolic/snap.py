@@ -20,7 +20,7 @@ import numpy as np
 from learnact._checks import check_real
 from learnact.errors import UserInputError
 from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
-from learnact.layers.evaluation import copy_variable, evaluate
+from learnact.layers.evaluation import copy_variable, evaluate, layer_inputs
 from learnact.layers.snapped_kan import EDGE_FUNCTIONS
 
 
@@ -331,12 +331,6 @@ def choose(fits: list, min_r2: float) -> Fit | None:
     )
 
 
-def _edge_inputs(model, layer, x):
-    """The inputs of ``layer`` when ``model`` is called on ``x`` (NumPy float64)."""
-    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    return evaluate(keras.Model(inputs, layer.input), x)
-
-
 def snap(model, x, *, library=None, min_r2: float = 0.99):
     """Snap every ``KANDense`` edge (and elementwise activation unit) whose best
     ``a g(b x + c) + d`` reaches R^2 ``min_r2``.
@@ -406,7 +400,7 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
 
     edges, chosen = [], {}
     for layer in layers:
-        inputs = _edge_inputs(model, layer, x)
+        inputs = layer_inputs(model, x, layer)
         values = evaluate(layer, inputs, "edge_values")
         already = {(i, j) for i, j, _ in getattr(layer, "symbolic_edges", [])}
         inputs = inputs.reshape(-1, inputs.shape[-1])
@@ -421,7 +415,7 @@ def snap(model, x, *, library=None, min_r2: float = 0.99):
                 if pick is not None:
                     chosen.setdefault(layer.name, []).append(((i, j), pick))
     for layer in units:
-        inputs = _edge_inputs(model, layer, x)
+        inputs = layer_inputs(model, x, layer)
         outputs = evaluate(layer, inputs)
         ids = unit_ids(layer, inputs.shape[1:])
         found = []

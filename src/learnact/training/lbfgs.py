@@ -241,19 +241,7 @@ def _objective(model, kwargs, trainable, non_trainable, x, y):
     import keras
 
     out, _, losses = model.stateless_call(trainable, non_trainable, x, return_losses=True, **kwargs)
-    if isinstance(out, (list, tuple, dict)):
-        raise UserInputError(
-            f"fit_lbfgs fits a model with one output; model {model.name!r} has {len(out)}"
-        )
-    if tuple(y.shape) != tuple(out.shape):
-        if tuple(y.shape) == tuple(out.shape[:-1]) and out.shape[-1] == 1:
-            y = keras.ops.expand_dims(y, -1)  # (N,) targets of a one-output model, as Keras's fit
-        else:
-            # Broadcasting would fit something else without a word: (N, 1) - (N,) is (N, N).
-            raise UserInputError(
-                f"`y` must have the model's output shape {tuple(out.shape)}; received y of "
-                f"shape {tuple(y.shape)}"
-            )
+    y = _conform_targets(model, out, y)
     loss = keras.ops.mean(keras.ops.square(out - y))
     for extra in losses:
         loss = loss + keras.ops.cast(extra, loss.dtype)
@@ -277,17 +265,29 @@ def _match_output_shape(model, x, y):
         )
     except Exception:  # noqa: BLE001 - any model Keras cannot trace symbolically
         return y
-    if isinstance(spec, (list, tuple, dict)):
+    return _conform_targets(model, spec, y)
+
+
+def _conform_targets(model, out, y):
+    """``y`` in the shape of the model's output ``out`` (a tensor or its spec), or refused.
+
+    ``(N,)`` targets of an ``(N, 1)`` output and ``(N, 1)`` targets of an
+    ``(N,)`` one are reshaped, as Keras's ``fit`` does; anything else would
+    broadcast into another loss without a word (``(N, 1) - (N,)`` is ``(N, N)``).
+    """
+    import keras
+
+    if isinstance(out, (list, tuple, dict)):
         raise UserInputError(
-            f"fit_lbfgs fits a model with one output; model {model.name!r} has {len(spec)}"
+            f"fit_lbfgs fits a model with one output; model {model.name!r} has {len(out)}"
         )
-    shape = tuple(spec.shape)
+    shape = tuple(out.shape)
     if tuple(y.shape) == shape:
         return y
     if tuple(y.shape) == shape[:-1] and shape[-1] == 1:
         return keras.ops.expand_dims(y, -1)
     if tuple(y.shape[:-1]) == shape and y.shape[-1] == 1:
-        return keras.ops.squeeze(y, -1)  # (N, 1) targets of a model whose output is (N,)
+        return keras.ops.squeeze(y, -1)
     raise UserInputError(
         f"`y` must have the model's output shape {shape}; received y of shape {tuple(y.shape)}"
     )
