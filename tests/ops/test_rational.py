@@ -330,12 +330,14 @@ def test_gradients_beyond_the_direct_limit_in_a_large_batch(form):
     _check_gradients(grads, x, a, b, np.ones((37, 600), np.float32), form)
 
 
-def test_jax_compiled_backward_memory_at_most_the_order_10_series():
+@pytest.mark.parametrize("shape", [(256, 512), (64, 8, 8, 32)], ids=["256x512", "images"])
+def test_jax_compiled_backward_memory_at_most_the_order_10_series(shape):
     """The fused backward keeps no input-sized temporary (issue 11: memory <= Taylor(10)).
 
     XLA's own accounting of the compiled forward+backward step (temporaries
-    only), per-feature coefficients on a 256x512 batch: ``Rational(5, 4)``
-    against the degree-10 polynomial's fused backward.
+    only), per-element coefficients on the rational suite's 256x512 batch and
+    64x8x8x32 images: ``Rational(5, 4)`` against the degree-10 polynomial's
+    fused backward.
     """
     if backend() != "jax":
         pytest.skip("compiled memory is measured on the jax backend")
@@ -343,8 +345,9 @@ def test_jax_compiled_backward_memory_at_most_the_order_10_series():
 
     from learnact.ops import polyval
 
-    x, a, b, g = _inputs((256, 512), (512, 6), (512, 4), seed=5)
-    c = np.random.default_rng(5).standard_normal((512, 11)).astype(np.float32)
+    per_element = shape[1:]
+    x, a, b, g = _inputs(shape, per_element + (6,), per_element + (4,), seed=5)
+    c = np.random.default_rng(5).standard_normal(per_element + (11,)).astype(np.float32)
 
     def temporaries(fn, *weights):
         step = jax.jit(jax.grad(lambda w, x: (fn(x, *w) * g).sum(), argnums=(0, 1)))

@@ -8,6 +8,7 @@ design.
 
 from __future__ import annotations
 
+import keras
 from keras import ops
 
 from learnact.ops.horner import horner
@@ -30,6 +31,15 @@ def direct_limit(numerator_degree: int, denominator_degree: int) -> float:
 
 
 def _rows(coefficients):
+    """``[c[..., 0], c[..., 1], ...]``: the coefficient of each power, for Horner's rule."""
+    if keras.backend.backend() == "jax":
+        # Slices c[..., k] of per-element coefficients are stride-(m + 1) loads, which
+        # keep XLA:CPU's Horner loops scalar; one contiguous (m + 1, ...) copy first
+        # made Rational(5, 4)'s forward+backward at 256x512 20% faster (0.60 -> 0.49 ms).
+        from learnact.ops._polyval_jax import _by_order
+
+        rows = _by_order(coefficients)
+        return [rows[k] for k in range(rows.shape[0])]
     return [coefficients[..., k] for k in range(coefficients.shape[-1])]
 
 
