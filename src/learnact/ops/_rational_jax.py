@@ -97,7 +97,7 @@ _MOMENT_CHUNK_MIN_ROWS = 16
 
 
 def _chunk_rows(rows: int, wanted: int, *, multiple: int = 1, least: int = 1) -> int:
-    """Rows per scan step: the largest multiple of ``multiple`` dividing ``rows``, at most ``wanted``.
+    """Rows per scan step: the largest multiple of ``multiple`` dividing ``rows``, <= ``wanted``.
 
     A chunk that does not divide the batch makes the scan pad its inputs:
     ``jnp.pad`` copies ``x`` and ``g`` whole, two input-sized temporaries
