@@ -120,6 +120,7 @@ _EXTRA_COLUMNS = (
     "seconds_per_epoch",
     "memory_mb",
     "test_rmse",
+    "widths",
 )
 
 
@@ -148,6 +149,8 @@ def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
                 line.append("")
             elif key in ("max_rel_error", "test_rmse"):
                 line.append(f"{value:.2e}")
+            elif isinstance(value, (list, tuple)):
+                line.append(str(list(value)))
             else:
                 line.append(f"{value:.2f}")
         cells.append(line)

@@ -121,7 +121,15 @@ def _run_pykan(plan, dataset, folder) -> list[dict]:
             )
         seconds = time.perf_counter() - start
         rows.append(
-            {"stage": label, "seconds": seconds, "test_rmse": float(results["test_loss"][-1])}
+            {
+                "stage": label,
+                "seconds": seconds,
+                "test_rmse": float(results["test_loss"][-1]),
+                # MultKAN's width holds [sum units, multiplication units] per layer.
+                "widths": [
+                    int(w[0]) if isinstance(w, (list, tuple)) else int(w) for w in model.width
+                ],
+            }
         )
     return rows
 
@@ -317,47 +325,9 @@ def run(quick: bool = False, tasks=TASKS) -> dict:
             plan = _plan(task, quick)
             theirs = _run_pykan(plan, dataset, os.path.join(folder, task))
             ours = _run_learnact(plan, data)
-            for p_row, l_row in zip(theirs, ours, strict=True):
-                case = f"{task}: {p_row['stage']}"
-                rows.append(
-                    {
-                        "case": case,
-                        "name": "pykan",
-                        "median_ms": 1e3 * p_row["seconds"],
-                        "ratio": 1.0,
-                        "test_rmse": p_row["test_rmse"],
-                    }
-                )
-                rows.append(
-                    {
-                        "case": case,
-                        "name": "learnact",
-                        "median_ms": 1e3 * l_row["seconds"],
-                        "ratio": l_row["seconds"] / p_row["seconds"],
-                        "test_rmse": l_row["test_rmse"],
-                        "widths": l_row["widths"],
-                    }
-                )
-                targets.append(
-                    {
-                        "name": f"{case}: learnact test RMSE / pykan's",
-                        "value": l_row["test_rmse"] / p_row["test_rmse"],
-                        "limit": 1.0,
-                        "higher": False,
-                        "met": l_row["test_rmse"] <= p_row["test_rmse"],
-                    }
-                )
-            p_time = sum(r["seconds"] for r in theirs)
-            l_time = sum(r["seconds"] for r in ours)
-            targets.append(
-                {
-                    "name": f"{task}: learnact time / pykan's",
-                    "value": l_time / p_time,
-                    "limit": SPEED_TARGET,
-                    "higher": False,
-                    "met": l_time <= SPEED_TARGET * p_time,
-                }
-            )
+            task_rows, task_targets = _compare(task, theirs, ours)
+            rows.extend(task_rows)
+            targets.extend(task_targets)
     return {
         "suite": "kan-tasks",
         "rows": rows,
@@ -365,3 +335,62 @@ def run(quick: bool = False, tasks=TASKS) -> dict:
         "pykan": version("pykan"),
         "pykan_module": pykan.__name__,
     }
+
+
+def _compare(task, theirs, ours):
+    """The rows and targets of one task from pykan's and learnact's stage results.
+
+    Example:
+        >>> stage = {"stage": "grid 3", "seconds": 2.0, "test_rmse": 0.1, "widths": [2, 2, 1]}
+        >>> rows, targets = _compare("t", [stage], [dict(stage, seconds=1.0, widths=[2, 1, 1])])
+        >>> [row["ratio"] for row in rows], targets[0]["name"]
+        ([1.0, 0.5], "t: grid 3: learnact test RMSE / pykan's (widths [2, 1, 1] vs [2, 2, 1])")
+    """
+    rows, targets = [], []
+    for p_row, l_row in zip(theirs, ours, strict=True):
+        case = f"{task}: {p_row['stage']}"
+        rows.append(
+            {
+                "case": case,
+                "name": "pykan",
+                "median_ms": 1e3 * p_row["seconds"],
+                "ratio": 1.0,
+                "test_rmse": p_row["test_rmse"],
+                "widths": p_row["widths"],
+            }
+        )
+        rows.append(
+            {
+                "case": case,
+                "name": "learnact",
+                "median_ms": 1e3 * l_row["seconds"],
+                "ratio": l_row["seconds"] / p_row["seconds"],
+                "test_rmse": l_row["test_rmse"],
+                "widths": l_row["widths"],
+            }
+        )
+        # Pruning may keep other units in each library: then the two rows compare
+        # networks of different sizes, which the target's name says.
+        same = list(l_row["widths"]) == list(p_row["widths"])
+        widths = "" if same else f" (widths {l_row['widths']} vs {p_row['widths']})"
+        targets.append(
+            {
+                "name": f"{case}: learnact test RMSE / pykan's{widths}",
+                "value": l_row["test_rmse"] / p_row["test_rmse"],
+                "limit": 1.0,
+                "higher": False,
+                "met": l_row["test_rmse"] <= p_row["test_rmse"],
+            }
+        )
+    p_time = sum(r["seconds"] for r in theirs)
+    l_time = sum(r["seconds"] for r in ours)
+    targets.append(
+        {
+            "name": f"{task}: learnact time / pykan's",
+            "value": l_time / p_time,
+            "limit": SPEED_TARGET,
+            "higher": False,
+            "met": l_time <= SPEED_TARGET * p_time,
+        }
+    )
+    return rows, targets
