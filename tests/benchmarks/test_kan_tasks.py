@@ -45,11 +45,16 @@ def test_fit_follows_pykans_grid_update_schedule(monkeypatch, steps, stop, updat
     import learnact.training
 
     log = []
+
+    def fit(model, x, y, steps):
+        log.append(steps)
+        return [float(len(log)), -float(len(log))]  # a loss history per call
+
     monkeypatch.setattr(learnact.kan, "update_grids", lambda model, x: log.append("update"))
-    monkeypatch.setattr(
-        learnact.training, "fit_lbfgs", lambda model, x, y, steps: log.append(steps)
-    )
-    kan_tasks._fit_like_pykan(None, None, None, steps, stop)
+    monkeypatch.setattr(learnact.training, "fit_lbfgs", fit)
+    objective = kan_tasks._fit_like_pykan(None, None, None, steps, stop)
+    # The objective reported is the last history entry of the last fit.
+    assert objective == -float(len(log))
     done, seen_updates, seen_chunks = 0, [], []
     for entry in log:
         if entry == "update":

@@ -120,6 +120,7 @@ _EXTRA_COLUMNS = (
     "seconds_per_epoch",
     "memory_mb",
     "test_rmse",
+    "train_objective",
     "widths",
 )
 
@@ -147,7 +148,7 @@ def _suite_table(result: dict) -> tuple[list[str], list[list[str]]]:
             value = row.get(key)
             if value is None:
                 line.append("")
-            elif key in ("max_rel_error", "test_rmse"):
+            elif key in ("max_rel_error", "test_rmse", "train_objective"):
                 line.append(f"{value:.2e}")
             elif isinstance(value, (list, tuple)):
                 line.append(str(list(value)))

@@ -125,6 +125,9 @@ def _run_pykan(plan, dataset, folder) -> list[dict]:
                 "stage": label,
                 "seconds": seconds,
                 "test_rmse": float(results["test_loss"][-1]),
+                # What pykan's L-BFGS minimised, at its last evaluation: MSE + lamb * reg.
+                "train_objective": float(results["train_loss"][-1]) ** 2
+                + lamb * float(results["reg"][-1]),
                 # MultKAN's width holds [sum units, multiplication units] per layer.
                 "widths": [
                     int(w[0]) if isinstance(w, (list, tuple)) else int(w) for w in model.width
@@ -191,7 +194,10 @@ def _set_penalty(model, lamb):
 
 
 def _fit_like_pykan(model, x, y, steps, stop_grid_update_step, grid_update_num=10):
-    """pykan's ``fit``: grid updates every ``stop / num`` steps before ``stop``, L-BFGS between."""
+    """pykan's ``fit``: grid updates every ``stop / num`` steps before ``stop``, L-BFGS between.
+
+    Returns the objective (mean squared error plus the penalty) after the last step.
+    """
     from learnact import kan
     from learnact.training import fit_lbfgs
 
@@ -203,8 +209,9 @@ def _fit_like_pykan(model, x, y, steps, stop_grid_update_step, grid_update_num=1
             chunk = min(every, steps - done)
         else:
             chunk = steps - done
-        fit_lbfgs(model, x, y, steps=chunk)
+        objective = fit_lbfgs(model, x, y, steps=chunk)[-1]
         done += chunk
+    return objective
 
 
 def _run_learnact(plan, data) -> list[dict]:
@@ -230,7 +237,7 @@ def _run_learnact(plan, data) -> list[dict]:
         else:
             model = kan.refine(model, argument, x)
         _set_penalty(model, lamb)
-        _fit_like_pykan(model, x, y, steps, stop)
+        objective = _fit_like_pykan(model, x, y, steps, stop)
         prediction = evaluate(model, x_test)
         seconds = time.perf_counter() - start
         rows.append(
@@ -238,6 +245,7 @@ def _run_learnact(plan, data) -> list[dict]:
                 "stage": label,
                 "seconds": seconds,
                 "test_rmse": _rmse(prediction, y_test),
+                "train_objective": objective,
                 "widths": [model.layers[0].grid.shape[0]] + [layer.units for layer in model.layers],
             }
         )
@@ -356,6 +364,7 @@ def _compare(task, theirs, ours):
                 "median_ms": 1e3 * p_row["seconds"],
                 "ratio": 1.0,
                 "test_rmse": p_row["test_rmse"],
+                "train_objective": p_row.get("train_objective"),
                 "widths": p_row["widths"],
             }
         )
@@ -366,6 +375,7 @@ def _compare(task, theirs, ours):
                 "median_ms": 1e3 * l_row["seconds"],
                 "ratio": l_row["seconds"] / p_row["seconds"],
                 "test_rmse": l_row["test_rmse"],
+                "train_objective": l_row.get("train_objective"),
                 "widths": l_row["widths"],
             }
         )
