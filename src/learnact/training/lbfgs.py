@@ -465,8 +465,10 @@ def _value_and_grad(problem: _Problem, shapes, sizes):
 
             cache[key] = jax.jit(jax.value_and_grad(flat_objective))
         compiled = cache[key]
+        # A NumPy vector goes to the compiled function as it is: jnp.asarray first is
+        # a dispatch of its own (0.17 of 0.52 ms per evaluation of a [2, 1, 1] KAN).
         return lambda theta: compiled(
-            jnp.asarray(theta, dtype=problem.dtype), frozen, problem.x, problem.y
+            np.asarray(theta, dtype=problem.dtype), frozen, problem.x, problem.y
         )
     if backend == "torch":
         import torch
