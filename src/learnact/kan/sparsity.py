@@ -243,13 +243,20 @@ def prune(
 
 
 def _activations(layers, x) -> tuple[list, list]:
-    """Every layer's edge values ``(batch, inputs, units)`` and outputs on ``x``."""
+    """Every layer's edge values ``(batch, inputs, units)`` and outputs on ``x``.
+
+    A layer's output is the sum of its edges plus its bias: summed here rather
+    than evaluated by a second compiled call (0.2 s of compilation per layer
+    and pruning pass on JAX).
+    """
     edges, outputs = [], []
     with keep_64_bit_results():
         h = x
         for layer in layers:
             edges.append(evaluate(layer, h, "edge_values"))
-            h = evaluate(layer, h)
+            h = edges[-1].sum(axis=1)
+            if layer.bias is not None:
+                h = h + _numpy(layer.bias)
             outputs.append(h)
     return edges, outputs
 
