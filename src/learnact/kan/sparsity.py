@@ -254,7 +254,7 @@ def _activations(layers, x) -> tuple[list, list]:
         h = x
         for layer in layers:
             edges.append(evaluate(layer, h, "edge_values"))
-            h = edges[-1].sum(axis=1)
+            h = edges[-1].sum(axis=-2)  # over the inputs axis
             if layer.bias is not None:
                 h = h + _numpy(layer.bias)
             outputs.append(h)

@@ -32,7 +32,7 @@ def direct_limit(numerator_degree: int, denominator_degree: int) -> float:
 
 def _rows(coefficients):
     """``[c[..., 0], c[..., 1], ...]``: the coefficient of each power, for Horner's rule."""
-    if keras.backend.backend() == "jax":
+    if keras.backend.backend() == "jax" and len(coefficients.shape) > 1:
         # Slices c[..., k] of per-element coefficients are stride-(m + 1) loads, which
         # keep XLA:CPU's Horner loops scalar; one contiguous (m + 1, ...) copy first
         # made Rational(5, 4)'s forward+backward at 256x512 20% faster (0.60 -> 0.49 ms).
