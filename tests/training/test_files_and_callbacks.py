@@ -7,11 +7,12 @@ import keras
 import numpy as np
 import pytest
 
+import learnact.training.folder as folder_module
 from learnact._files import atomic_path, atomic_write_json, read_history
 from learnact.training import AtomicBackupAndRestore, RunConfig, RunError
 from learnact.training.callbacks import backup_epoch
 from learnact.training.config import check_resume
-from learnact.training.folder import truncate_history
+from learnact.training.folder import RunFolder, truncate_history
 from learnact.training.run import evaluate, split_validation
 
 HEADER = "epoch,accuracy,loss\r\n"
@@ -115,3 +116,23 @@ def test_evaluate_pads_for_devices_and_counts_each_example_once():
     keras_loss, keras_accuracy = model.evaluate(x, y, verbose=0)
     assert loss == pytest.approx(keras_loss, rel=1e-5)
     assert accuracy == pytest.approx(keras_accuracy)
+
+
+@pytest.mark.parametrize(
+    ("done", "epochs", "expected"),
+    [
+        (3, 5, "resuming {out} after epoch 3 of 5"),
+        (3, 3, "{out} already finished 3 epoch(s) (asked for 3): nothing left to train"),
+        (20, 4, "{out} already finished 20 epoch(s) (asked for 4): nothing left to train"),
+    ],
+)
+def test_resuming_a_finished_run_says_nothing_is_left_to_train(
+    tmp_path, monkeypatch, done, epochs, expected
+):
+    """``--resume --epochs 4`` on a 20-epoch run: no "after epoch 20 of 4"."""
+    monkeypatch.setattr(folder_module, "backup_epoch", lambda backup_dir: done)
+    config = RunConfig(epochs=epochs)
+    lines = []
+    folder = RunFolder(tmp_path)
+    assert folder.start(config, True, config.to_dict(), lines.append) == done
+    assert len(lines) == 1 and lines[0].startswith(expected.format(out=folder.out))
