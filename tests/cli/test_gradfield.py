@@ -51,7 +51,16 @@ BAD = [
     "(" * 60 + "x0" + ")" * 60,
     "-" * 100 + "x0",
     "1" + "0" * 309 + "*x0",  # an integer literal past float64: OverflowError in float()
+    "x0**1e400",  # a float literal past float64: Python reads it as inf
 ]
+
+
+def test_a_float_literal_past_float64_is_named_not_blamed_on_the_step(capsys, tmp_path):
+    status = main(["gradfield", "-o", str(tmp_path / "never.png"), "--", "x0 * 1e400 + x1"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "a number too large for a float (it reads as inf) (column 6)" in err
+    assert "step" not in err
 
 
 @pytest.mark.parametrize("expr", BAD)

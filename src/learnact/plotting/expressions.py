@@ -95,6 +95,9 @@ def _compile(node, depth):
         except OverflowError:
             digits = len(str(value))
             raise _error(f"constant of {digits} digits is too large for a float", node) from None
+        if not np.isfinite(number):
+            # Python reads 1e400 as inf: say so here, not later as an inf "near x".
+            raise _error("a number too large for a float (it reads as inf)", node)
         return lambda cols: number
     if isinstance(node, ast.Name):
         if node.id in VARIABLES:
