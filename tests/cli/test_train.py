@@ -58,6 +58,15 @@ BAD_INPUT = {
     "missing data dir": (["--data-dir", "no/such/dir"], "data_dir"),
     "bad epochs": (["--epochs", "0"], "epochs"),
     "batch larger than the training set": (["--batch-size", "100000"], "batch_size=100000"),
+    # Given, but not an option of the model: refused, not silently dropped.
+    "order of a baseline": (
+        ["--model", "baseline-cnn", "--order", "5"],
+        "model 'baseline-cnn' takes no options; received order=5",
+    ),
+    "grid size of an expandable cnn": (
+        ["--model", "expandable-cnn", "--grid-size", "7"],
+        "takes order, expansion; received grid_size=7",
+    ),
 }
 
 

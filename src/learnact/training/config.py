@@ -72,32 +72,31 @@ class RunConfig:
         ``spec`` is ``NAME[:OPTION...]`` as ``learnact compare`` takes it
         (``"expandable-cnn:5:rational"``); model options among ``fields``
         (``order``, ``expansion``, ``grid_size``; None: not given) fill what
-        the spec leaves out and must agree with what it writes out. Options
-        the model does not take are ignored, as in :meth:`model_spec`.
+        the spec leaves out and must agree with what it writes out. An option
+        given that the model does not take (an order for ``baseline-cnn``) is
+        refused, as :func:`learnact.models.model_spec` refuses it.
 
         Raises:
-            UserInputError: a bad spec, field or option, or an option given
-                both in ``spec`` and in ``fields`` with another value.
+            UserInputError: a bad spec, field or option, an option the model
+                does not take, or an option given both in ``spec`` and in
+                ``fields`` with another value.
 
         Example:
             >>> RunConfig.from_model_spec("expandable-cnn:5:rational", epochs=2).label
             'expandable-cnn:5:rational'
             >>> RunConfig.from_model_spec("expandable-cnn:5", expansion="rational").label
             'expandable-cnn:5:rational'
+            >>> RunConfig.from_model_spec("baseline-cnn", order=5)
+            Traceback (most recent call last):
+            ...
+            learnact.errors.UserInputError: model 'baseline-cnn' takes no options; received order=5
         """
-        from learnact.models import MODELS
         from learnact.models.registry import OPTIONS, resolve_model_spec
 
         given = {key: fields.pop(key) for key in list(fields) if key in OPTIONS}
-        name = spec.split(":")[0].strip() if isinstance(spec, str) else spec
-        takes = MODELS[name].defaults if name in MODELS else {}
-        taken = {key: value for key, value in given.items() if key in takes}
-        # Not taken by this model, and not None: kept as fields (and ignored), as before.
-        others = {
-            key: value for key, value in given.items() if key not in takes and value is not None
-        }
-        resolved = resolve_model_spec(spec, **taken)
-        return cls(model=resolved.name, **resolved.options, **others, **fields).validated()
+        # None is "not given"; any other value must be an option of the model.
+        resolved = resolve_model_spec(spec, **given)
+        return cls(model=resolved.name, **resolved.options, **fields).validated()
 
     def model_spec(self):
         """Return the checked :class:`~learnact.models.ModelSpec` of ``model`` and its options.
