@@ -20,6 +20,9 @@ def test_parse_specs_and_labels():
         "expandable-cnn:5:polynomial-dense",
     ]
     assert parse_model_spec("expandable-cnn") == parse_model_spec("expandable-cnn:3:taylor")
+    # An empty option is not given (the form is NAME:[ORDER]:[EXPANSION]): its default.
+    assert parse_model_spec("expandable-cnn::rational").label == "expandable-cnn:3:rational"
+    assert parse_model_spec("kan:") == parse_model_spec("kan")
     assert model_spec("expandable-cnn", expansion=None).label == "expandable-cnn:none"
 
 

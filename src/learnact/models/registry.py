@@ -192,7 +192,9 @@ def _spec_options(text) -> tuple[str, dict]:
             raise UserInputError(f"{name} takes no options; received {text!r}")
         form = ":".join([name, *(f"[{field.upper()}]" for field in fields)])
         raise UserInputError(f"the spec of model {name!r} is {form}; received {text!r}")
-    given = zip(fields, values, strict=False)  # the first len(values) fields
+    # The first len(values) fields; an empty one (expandable-cnn::rational) is not given,
+    # as the spec's form [ORDER]:[EXPANSION] says: its default applies.
+    given = [(field, value) for field, value in zip(fields, values, strict=False) if value]
     return name, {field: OPTIONS[field].parse(value, text) for field, value in given}
 
 
