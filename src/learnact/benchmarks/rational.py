@@ -137,10 +137,13 @@ def _timed_rows(sizes, quick):
 
 
 def _targets(rows):
-    """The issue's targets at 256x512 (or the only size in quick mode)."""
-    timed = [r for r in rows if "ratio" in r]
-    size = "256x512" if any(r["size"] == "256x512" for r in timed) else timed[0]["size"]
-    at = {r["name"]: r for r in timed if r["size"] == size}
+    """The issue's speed targets at 256x512 (or the only size in quick mode), memory at each."""
+    by_size: dict = {}
+    for r in rows:
+        if "ratio" in r:
+            by_size.setdefault(r["size"], {})[r["name"]] = r
+    size = "256x512" if "256x512" in by_size else next(iter(by_size))
+    at = by_size[size]
     targets = [
         target(f"rational54 / prelu at {size}", at["rational54"]["ratio"], 1.5),
         target(
@@ -151,8 +154,7 @@ def _targets(rows):
         ),
     ]
     # The memory target holds at every size (the images too), not only the first.
-    for each in dict.fromkeys(r["size"] for r in timed):
-        here = {r["name"]: r for r in timed if r["size"] == each}
+    for each, here in by_size.items():
         if "memory_mb" in here["rational54"] and "memory_mb" in here["taylor10"]:
             targets.append(
                 target(

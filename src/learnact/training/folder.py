@@ -185,16 +185,16 @@ class RunFolder:
         cannot start leaves the folder as it was.
         """
         done = backup_epoch(self.backup_dir) if resume and stored else 0
-        if done > 0 and done >= config.epochs:
+        if done > 0:
             truncate_history(self.history_path, done)
-            # Keras's fit then runs no epoch: the run's result is computed and shown again.
-            log(
-                f"{self.out} already finished {done} epoch(s) (asked for {config.epochs}): "
-                "nothing left to train; its result again"
-            )
-        elif done > 0:
-            truncate_history(self.history_path, done)
-            log(f"resuming {self.out} after epoch {done} of {config.epochs}")
+            if done >= config.epochs:
+                # Keras's fit then runs no epoch: the run's result is computed and shown again.
+                log(
+                    f"{self.out} already finished {done} epoch(s) (asked for {config.epochs}): "
+                    "nothing left to train; its result again"
+                )
+            else:
+                log(f"resuming {self.out} after epoch {done} of {config.epochs}")
         else:
             replaced = self._clear_previous()
             if resume:
