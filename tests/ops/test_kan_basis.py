@@ -11,10 +11,15 @@ from keras import ops
 from learnact.gradients.autodiff import float64_scope
 from learnact.ops.basis import (
     KAN_BASES,
+    SplineFeatures,
     bspline_basis,
     extend_grid,
     kan_basis,
     kan_basis_array,
+    local_bspline_basis,
+    local_bspline_pays,
+    spline_contract,
+    spline_features,
     uniform_knots,
 )
 from tests.autodiff import grad
@@ -244,3 +249,125 @@ def test_kan_basis_array_is_kan_basis_as_numpy(basis):
         values = kan_basis_array(x, knots, basis, 3)
     assert values.dtype == np.float64
     np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-14)
+
+
+def _placed(start, values, count):
+    """The local form scattered into the dense layout, entries outside 0..count-1 dropped."""
+    start, values = numpy(start), numpy(values)
+    dense = np.zeros(start.shape + (count,), values.dtype)
+    for r in range(values.shape[-1]):
+        index = start + r
+        rows = np.nonzero((index >= 0) & (index < count))
+        dense[rows + (index[rows],)] = values[rows + (r,)]
+    return dense
+
+
+def _local(x, knots, k):
+    return SplineFeatures(*reversed(local_bspline_basis(x, knots, k)))
+
+
+@pytest.mark.parametrize("spline_order", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("grid_size", [1, 4, 30])
+def test_local_bsplines_are_scipys_at_their_place(grid_size, spline_order):
+    rng = np.random.default_rng(grid_size + 7 * spline_order)
+    # Two inputs on non-uniform grids (as update_grids makes them); points inside,
+    # in the extension, beyond it, far away, and on the knots themselves (but for
+    # degree 0, where scipy's basis element includes its right end, and learnact's
+    # and the Cox-de Boor recursion's do not).
+    spacing = 4 / grid_size
+    jitter = rng.uniform(-0.3, 0.3, size=(2, grid_size + 1)) * spacing
+    knots = extend_grid(np.linspace(-2, 2, grid_size + 1) + jitter, spline_order)
+    x = rng.uniform(knots[:, 0] - 1, knots[:, -1] + 1, size=(60, 2))
+    if spline_order > 0:
+        on_knots = knots[:, : min(8, knots.shape[1])].T
+        x[: len(on_knots)] = on_knots
+    x[-2:] = [[-1e30, 3e38], [3e38, -1e30]]
+    count = knots.shape[1] - 1 - spline_order
+    with float64_scope():
+        start, values = local_bspline_basis(x, knots, spline_order)
+        assert numpy(values).shape == (60, 2, spline_order + 1)
+        got = _placed(start, values, count)
+    for i in range(2):
+        want = scipy_bsplines(x[:, i], knots[i], spline_order)
+        np.testing.assert_allclose(got[:, i], want, rtol=1e-12, atol=1e-12)
+
+
+def test_local_bsplines_on_repeated_knots_are_scipys_not_nan():
+    knots = np.array([-1.0, 0.0, 0.0, 0.5, 1.0, 1.0, 2.0])
+    x = np.linspace(-1.2, 2.2, 35)[:, None]
+    start, values = local_bspline_basis(x, knots[None], 2)
+    got = _placed(start, values, 4)[:, 0]
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, scipy_bsplines(x[:, 0], knots, 2), atol=1e-6)
+
+
+@pytest.mark.parametrize("local", [False, True])
+@pytest.mark.parametrize("per_edge", [False, True])
+def test_spline_contract_is_the_sum_of_scipy_splines(local, per_edge):
+    rng = np.random.default_rng(11)
+    knots = extend_grid(np.sort(rng.uniform(-1, 1, size=(3, 9)), axis=-1), 3)
+    x = rng.uniform(-2, 2, size=(40, 3)).astype(np.float32)
+    c = rng.normal(size=(3, 11, 2)).astype(np.float32)
+    features = _local(x, knots, 3) if local else SplineFeatures(kan_basis(x, knots, "bspline", 3))
+    got = numpy(spline_contract(features, ops.convert_to_tensor(c), per_edge=per_edge))
+    edges = np.stack([scipy_bsplines(x[:, i], knots[i], 3) @ c[i] for i in range(3)], axis=1)
+    want = edges if per_edge else edges.sum(axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_gradients_of_the_local_form_match_scipy():
+    if backend() == "tensorflow":
+        pytest.skip("tests.autodiff differentiates on JAX and PyTorch")
+    rng = np.random.default_rng(12)
+    knots = extend_grid(np.sort(rng.uniform(-1, 1, size=(2, 21)), axis=-1), 3)
+    x = rng.uniform(-1.5, 1.5, size=(30, 2))
+    c = rng.normal(size=(2, 23, 1))
+    w = rng.normal(size=(30, 1))
+
+    def loss(t, coefficients):
+        return ops.sum(ops.multiply(spline_contract(_local(t, knots, 3), coefficients), w))
+
+    with float64_scope():
+        gx, gc = grad(loss, x, c)
+    for i in range(2):
+        # Each B-spline's own derivative: BSpline(knots, c) would leave out the extension.
+        slopes = [
+            scipy.interpolate.BSpline.basis_element(
+                knots[i, j : j + 5], extrapolate=False
+            ).derivative()(x[:, i])
+            for j in range(23)
+        ]
+        want = np.nan_to_num(np.stack(slopes, axis=-1)) @ c[i, :, 0] * w[:, 0]
+        np.testing.assert_allclose(gx[:, i], want, rtol=1e-9, atol=1e-9)
+        basis = scipy_bsplines(x[:, i], knots[i], 3)
+        np.testing.assert_allclose(gc[i, :, 0], basis.T @ w[:, 0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_local_form_is_finite_at_extremes_values_and_gradients(dtype):
+    with float64_scope() if dtype == "float64" else contextlib.nullcontext():
+        x = np.array(EXTREMES, dtype=dtype).reshape(-1, 1)
+        knots = uniform_knots((-1, 1), 20, 3, features=1).astype(dtype)
+        c = np.random.default_rng(0).normal(size=(1, 23, 1)).astype(dtype)
+
+        def total(t):
+            return ops.sum(spline_contract(_local(t, knots, 3), c))
+
+        start, values = local_bspline_basis(x, knots, 3)
+        assert numpy(values).dtype == np.dtype(dtype) and np.isfinite(numpy(values)).all()
+        if backend() == "tensorflow":
+            return
+        (gx,) = grad(total, x)
+        assert np.isfinite(gx).all()
+
+
+def test_the_local_form_is_taken_for_fine_grids_and_narrow_layers_on_jax():
+    on_jax = backend() == "jax"
+    assert local_bspline_pays(103, 3, 1) is on_jax  # pykan's [2, 1, 1] at grid 100
+    assert local_bspline_pays(8, 3, 4) is on_jax  # 16 gathered of 8 functions: 2 per function
+    assert local_bspline_pays(8, 3, 5) is False  # 20 of 8: the GEMM
+    assert local_bspline_pays(8, 3, 1000) is False  # a wide layer
+    knots = uniform_knots((-1, 1), 20, 3, features=2)
+    x = np.zeros((4, 2), np.float32)
+    assert (spline_features(x, knots, "bspline", 3, 1).start is not None) is on_jax
+    assert spline_features(x, knots, "rbf", 3, 1).start is None

@@ -12,7 +12,13 @@ from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers.precision import widen
 from learnact.layers.real_inputs import RealInputs
-from learnact.ops.basis import KAN_BASES, kan_basis, uniform_knots
+from learnact.ops.basis import (
+    KAN_BASES,
+    kan_basis,
+    spline_contract,
+    spline_features,
+    uniform_knots,
+)
 
 
 def _base_activation(base_activation):
@@ -275,11 +281,16 @@ class KANDense(RealInputs, keras.layers.Layer):
         x = widen(ops.convert_to_tensor(x))
         spline = ops.cast(self.scaled_spline_kernel, x.dtype)
         base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
-        return self._edges(x, self.basis_values(x), spline, base)
+        return self._edges(x, self._features(x), spline, base)
 
-    def _edges(self, x, basis, spline, base):
-        """``phi_ij(x_i)`` from the basis values and the (cast, possibly masked) kernels."""
-        phi = ops.einsum("...ik,ikj->...ij", basis, spline)
+    def _features(self, x):
+        """The basis at ``x`` for the spline contraction (dense, or B-splines' local form)."""
+        grid = ops.cast(self.grid, x.dtype)
+        return spline_features(x, grid, self.basis, self.spline_order, self.units)
+
+    def _edges(self, x, features, spline, base):
+        """``phi_ij(x_i)`` from the basis features and the (cast, possibly masked) kernels."""
+        phi = spline_contract(features, spline, per_edge=True)
         if base is not None:
             phi = phi + ops.expand_dims(self.base_activation(x), -1) * base
         return phi
@@ -294,20 +305,20 @@ class KANDense(RealInputs, keras.layers.Layer):
 
     def _forward(self, inputs):
         x = widen(inputs)
-        basis = self.basis_values(x)
+        features = self._features(x)
         spline = ops.cast(self.scaled_spline_kernel, x.dtype)
         # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
-        y = ops.einsum("...ik,ikj->...j", basis, spline)
+        y = spline_contract(features, spline)
         base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
         if self.edge_regularizer is not None:
-            self.add_loss(self.edge_regularizer(self._scaled_edges(x, basis, spline, base)))
+            self.add_loss(self.edge_regularizer(self._scaled_edges(x, features, spline, base)))
         if base is not None:
             y = y + ops.matmul(self.base_activation(x), base)
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         return ops.cast(y, inputs.dtype)
 
-    def _scaled_edges(self, x, basis, spline, base):
+    def _scaled_edges(self, x, features, spline, base):
         """Every edge ``phi_ij(x_i) / (std(x_i) + 0.1)`` on the batch: what a penalty reads.
 
         pykan's edge size (``acts_scale``): the whole edge, base and spline, over
@@ -316,7 +327,7 @@ class KANDense(RealInputs, keras.layers.Layer):
         ``(samples, inputs, units)`` tensor (every position of a sequence or
         image a sample) is made only when a penalty reads it.
         """
-        edges = self._edges(x, basis, spline, base)
+        edges = self._edges(x, features, spline, base)
         # Sequences and images: every position is a sample, as Dense treats them.
         inputs = ops.shape(x)[-1]
         flat = ops.reshape(x, (-1, inputs))
