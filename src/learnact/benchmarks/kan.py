@@ -21,6 +21,14 @@ a layer keeps alive per batch.
 
 Target: ``kan_bspline`` within 3x of ``dense_relu`` (the issue's target, on
 JAX CPU). The ``dense9x_relu`` ratio says how much of that is the matmul.
+
+A second part times the two forms of the B-spline branch
+(:func:`learnact.ops.basis.spline_contract`) on pykan's scientific shapes
+(1000 points, 2 inputs -> 1 or 5 units, grids 3, 10, 100): ``bspline_local``
+(the ``k + 1`` nonzero B-splines per point, coefficients gathered) against
+``bspline_dense`` (all ``G + k``, one GEMM), its ratio's baseline. The
+layer takes the local form where
+:func:`learnact.ops.basis.local_bspline_pays` says, from these figures.
 """
 
 from __future__ import annotations
@@ -30,12 +38,76 @@ import numpy as np
 
 from learnact.benchmarks.steps import backend, built, train_step
 from learnact.benchmarks.timing import Candidate, compare, target
-from learnact.ops.basis import KAN_BASES
+from learnact.ops.basis import (
+    KAN_BASES,
+    SplineFeatures,
+    kan_basis,
+    local_bspline_basis,
+    spline_contract,
+    uniform_knots,
+)
 
 SIZES = {"100x1000->1000": (100, 1000, 1000)}
 QUICK_SIZES = {"16x32->32": (16, 32, 32)}
 GRID_SIZE, SPLINE_ORDER = 5, 3
 TARGET_RATIO = 3.0
+# pykan's scientific KANs: (batch, inputs, units), and the grids they refine to.
+FORM_SIZES = {"1000x2->1": (1000, 2, 1), "1000x2->5": (1000, 2, 5)}
+FORM_GRIDS = (3, 10, 100)
+QUICK_FORM_SIZES = {"64x2->1": (64, 2, 1)}
+QUICK_FORM_GRIDS = (3, 20)
+
+
+class _SplineBranch(keras.layers.Layer):
+    """A B-spline KAN branch ``sum_i sum_k c_ikj B_k(x_i)`` in one form, to time the two."""
+
+    def __init__(self, units, grid_size, local, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.grid_size, self.local = units, grid_size, local
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        self.knots = uniform_knots((-1, 1), self.grid_size, SPLINE_ORDER, features)
+        self.coefficients = self.add_weight(
+            shape=(features, self.grid_size + SPLINE_ORDER, self.units),
+            initializer=keras.initializers.RandomNormal(seed=0),
+        )
+
+    def call(self, x):
+        knots = keras.ops.cast(self.knots, x.dtype)
+        if self.local:
+            start, values = local_bspline_basis(x, knots, SPLINE_ORDER)
+            features = SplineFeatures(values, start)
+        else:
+            features = SplineFeatures(kan_basis(x, knots, "bspline", SPLINE_ORDER))
+        return spline_contract(features, self.coefficients)
+
+
+def _form_rows(quick: bool) -> list:
+    """Rows of the local and the dense B-spline form, side by side per size and grid."""
+    rows = []
+    rng = np.random.default_rng(1)
+    for size_name, (batch, features, units) in (QUICK_FORM_SIZES if quick else FORM_SIZES).items():
+        # Inside the grid and a little beyond, as a hidden layer's inputs fall.
+        x = rng.uniform(-1.2, 1.2, (batch, features)).astype(np.float32)
+        for grid in QUICK_FORM_GRIDS if quick else FORM_GRIDS:
+            candidates = []
+            for form in ("dense", "local"):
+                layer = built(_SplineBranch(units, grid, form == "local"), x.shape)
+                candidate = _keras_candidate(f"bspline_{form}", layer, x, size_name)
+                candidate.info["grid"] = grid
+                candidates.append(candidate)
+            rows.extend(
+                compare(
+                    candidates,
+                    "bspline_dense",
+                    repeats=5 if quick else 20,
+                    warmup=1 if quick else 2,
+                    sample_s=0.002 if quick else 0.05,
+                    max_inner=200,
+                )
+            )
+    return rows
 
 
 def _dense_relu(units, features):
@@ -140,4 +212,5 @@ def run(quick: bool = False) -> dict:
         if not quick:
             ratio = next(r["ratio"] for r in size_rows if r["name"] == "kan_bspline")
             targets.append(target(f"kan_bspline / dense_relu at {size_name}", ratio, TARGET_RATIO))
+    rows.extend(_form_rows(quick))
     return {"suite": "kan", "rows": rows, "targets": targets}

@@ -488,28 +488,34 @@ def spline_contract(features: SplineFeatures, coefficients, *, per_edge: bool = 
 
 # Where the local form of a B-spline basis pays: it gathers (k + 1) * units
 # coefficients per (point, input) where the dense form evaluates all K B-splines
-# and multiplies them by one GEMM. Forward+backward of the spline branch on JAX
-# CPU, 1000 points, float32 and float64 (docs/kan.md): the local form was faster
-# (0.1-0.9x) wherever (k + 1) * units <= 2 K, and up to 1.9x slower beyond
-# (16 -> 16 at grid 3). Not measured on eager PyTorch or TensorFlow: dense there.
+# and multiplies them by one GEMM. Forward+backward on JAX CPU, 1000 points,
+# float32 and float64 (`learnact bench --suite kan`, docs/kan.md): the local
+# form of the spline branch took 0.1-0.9x the dense one's time where
+# (k + 1) * units <= 2 K, up to 1.9x beyond (16 -> 16 at grid 3); in whole
+# models at grid 3 (K = 2 (k + 1)) it gained nothing or lost (a [4, 2, 1, 1]
+# KAN's loss and gradient: 1.31x), hence K > 2 (k + 1) as well.
+# Not measured on eager PyTorch or TensorFlow: dense there.
 _LOCAL_GATHER_PER_FUNCTION = 2
 
 
 def local_bspline_pays(count: int, spline_order: int, units: int) -> bool:
     """Whether B-splines on ``count`` functions, for ``units`` outputs, take the local form.
 
-    On JAX, where ``(k + 1) * units <= 2 K``: fine grids feeding narrow
-    layers (pykan's scientific KANs), not wide layers on coarse grids.
+    On JAX, where ``K > 2 (k + 1)`` and ``(k + 1) * units <= 2 K``: fine
+    grids feeding narrow layers (pykan's scientific KANs after refinement),
+    not coarse grids nor wide layers.
 
     Example:
         >>> local_bspline_pays(103, 3, 1) == (keras.backend.backend() == "jax")
         True
-        >>> local_bspline_pays(8, 3, 1000)
-        False
+        >>> local_bspline_pays(8, 3, 1), local_bspline_pays(13, 3, 1000)
+        (False, False)
     """
+    nonzero = spline_order + 1
     return (
         keras.backend.backend() == "jax"
-        and (spline_order + 1) * units <= _LOCAL_GATHER_PER_FUNCTION * count
+        and count > 2 * nonzero
+        and nonzero * units <= _LOCAL_GATHER_PER_FUNCTION * count
     )
 
 
