@@ -364,8 +364,8 @@ def test_local_form_is_finite_at_extremes_values_and_gradients(dtype):
 def test_the_local_form_is_taken_for_fine_grids_and_narrow_layers_on_jax():
     on_jax = backend() == "jax"
     assert local_bspline_pays(103, 3, 1) is on_jax  # pykan's [2, 1, 1] at grid 100
-    assert local_bspline_pays(13, 3, 6) is on_jax  # 24 gathered of 13 functions: under 2 each
-    assert local_bspline_pays(13, 3, 7) is False  # 28 of 13: the GEMM
+    assert local_bspline_pays(13, 3, 3) is on_jax  # 12 gathered of 13 functions
+    assert local_bspline_pays(13, 3, 4) is False  # 16 of 13: the GEMM
     assert local_bspline_pays(8, 3, 1) is False  # grid 5: 4 of 8 nonzero, the dense form
     assert local_bspline_pays(1003, 3, 1000) is False  # a wide layer
     knots = uniform_knots((-1, 1), 20, 3, features=2)

@@ -94,9 +94,8 @@ def _form_rows(quick: bool) -> list:
             candidates = []
             for form in ("dense", "local"):
                 layer = built(_SplineBranch(units, grid, form == "local"), x.shape)
-                candidate = _keras_candidate(f"bspline_{form}", layer, x, size_name)
-                candidate.info["grid"] = grid
-                candidates.append(candidate)
+                case = f"{size_name}, grid {grid}"
+                candidates.append(_keras_candidate(f"bspline_{form}", layer, x, case))
             rows.extend(
                 compare(
                     candidates,

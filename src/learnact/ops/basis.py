@@ -488,20 +488,21 @@ def spline_contract(features: SplineFeatures, coefficients, *, per_edge: bool = 
 
 # Where the local form of a B-spline basis pays: it gathers (k + 1) * units
 # coefficients per (point, input) where the dense form evaluates all K B-splines
-# and multiplies them by one GEMM. Forward+backward on JAX CPU, 1000 points,
-# float32 and float64 (`learnact bench --suite kan`, docs/kan.md): the local
-# form of the spline branch took 0.1-0.9x the dense one's time where
-# (k + 1) * units <= 2 K, up to 1.9x beyond (16 -> 16 at grid 3); in whole
-# models at grid 3 (K = 2 (k + 1)) it gained nothing or lost (a [4, 2, 1, 1]
-# KAN's loss and gradient: 1.31x), hence K > 2 (k + 1) as well.
+# and multiplies them by one GEMM. Forward+backward of the spline branch on JAX
+# CPU, 1000 points, float32 and float64 (a sweep of 2-64 inputs, 1-16 units,
+# grids 3-100; `learnact bench --suite kan` repeats a part, docs/kan.md): the
+# local form took 0.1-0.84x the dense one's time wherever K > 2 (k + 1) and
+# (k + 1) * units <= K; beyond, results were mixed (2 -> 5 at grid 10:
+# 0.77x-1.14x from run to run) or losses (16 -> 16 at grid 3: 1.9x), and at
+# grid 3 (K = 2 (k + 1)) a [4, 2, 1, 1] KAN's loss and gradient took 1.31x.
 # Not measured on eager PyTorch or TensorFlow: dense there.
-_LOCAL_GATHER_PER_FUNCTION = 2
+_LOCAL_GATHER_PER_FUNCTION = 1
 
 
 def local_bspline_pays(count: int, spline_order: int, units: int) -> bool:
     """Whether B-splines on ``count`` functions, for ``units`` outputs, take the local form.
 
-    On JAX, where ``K > 2 (k + 1)`` and ``(k + 1) * units <= 2 K``: fine
+    On JAX, where ``K > 2 (k + 1)`` and ``(k + 1) * units <= K``: fine
     grids feeding narrow layers (pykan's scientific KANs after refinement),
     not coarse grids nor wide layers.
 
