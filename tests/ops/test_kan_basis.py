@@ -372,3 +372,11 @@ def test_the_local_form_is_taken_for_fine_grids_and_narrow_layers_on_jax():
     x = np.zeros((4, 2), np.float32)
     assert (spline_features(x, knots, "bspline", 3, 1).start is not None) is on_jax
     assert spline_features(x, knots, "rbf", 3, 1).start is None
+
+
+def test_local_form_refuses_a_knot_vector_too_short_and_starts_are_int32():
+    with pytest.raises(ValueError, match="knots"):
+        local_bspline_basis(np.array([[0.5]]), np.array([[0.0, 1.0, 2.0]]), 3)
+    with float64_scope():
+        start, _ = local_bspline_basis(np.zeros((2, 1)), uniform_knots((-1, 1), 20, 3, 1), 3)
+    assert keras.backend.standardize_dtype(start.dtype) == "int32"

@@ -211,12 +211,7 @@ def kan_basis(x, knots, basis: str, spline_order: int):
     spline_order = check_int("spline_order", spline_order, minimum=0)
     x = ops.convert_to_tensor(x)
     knots = ops.cast(knots, x.dtype)
-    count = int(knots.shape[-1]) - 1 - spline_order
-    if count < 1:
-        raise UserInputError(
-            f"`knots` must hold more than {spline_order + 1} knots for spline_order="
-            f"{spline_order}; received {int(knots.shape[-1])}"
-        )
+    count = _function_count(knots, spline_order)
     if basis == "bspline":
         return bspline_basis(x, knots, spline_order)
     if basis == "rbf":
@@ -235,6 +230,40 @@ def kan_basis(x, knots, basis: str, spline_order: int):
     harmonics = ops.cast(np.arange(count) // 2 + 1, x.dtype)
     shifts = ops.cast((np.arange(count) % 2) * (np.pi / 2), x.dtype)
     return ops.cos(ops.expand_dims(theta, -1) * harmonics - shifts)
+
+
+def _function_count(knots, spline_order: int) -> int:
+    """``K``, the number of basis functions on ``knots``; refuses a knot vector too short."""
+    count = int(knots.shape[-1]) - 1 - spline_order
+    if count < 1:
+        raise UserInputError(
+            f"`knots` must hold more than {spline_order + 1} knots for spline_order="
+            f"{spline_order}; received {int(knots.shape[-1])}"
+        )
+    return count
+
+
+def _clamp_to_support(x, knots):
+    """``x`` clamped one interval past the outer knots of each input's row.
+
+    Every B-spline is 0 there already, so no value changes, and ``x - t``
+    stays finite for ``x`` near the float maximum (``inf * 0`` would be NaN,
+    in the value and in the gradient).
+    """
+    low = 2 * knots[:, 0] - knots[:, 1]
+    high = 2 * knots[:, -1] - knots[:, -2]
+    return ops.minimum(ops.maximum(x, low), high)
+
+
+def _take_rows(table, index):
+    """``table[i, index[..., i, :]]`` for every input ``i``: one gather from the flattened table.
+
+    ``table`` is ``(inputs, n, ...)``; ``index`` ``(..., inputs, r)`` holds
+    positions in ``0 .. n - 1``. Returns ``(..., inputs, r, ...)``.
+    """
+    inputs, n = int(table.shape[0]), int(table.shape[1])
+    flat = ops.reshape(table, (inputs * n,) + tuple(table.shape[2:]))
+    return ops.take(flat, index + np.arange(inputs, dtype="int32")[:, None] * n, axis=0)
 
 
 _COMPILED_BASES: dict = {}
@@ -326,12 +355,7 @@ def bspline_basis(x, knots, spline_order: int):
     knots = ops.cast(knots, x.dtype)
     k = check_int("spline_order", spline_order, minimum=0)
     count = int(knots.shape[-1]) - 1 - k
-    # One interval past the outer knots every B-spline is 0, so clamping there
-    # changes no value, and keeps x - t finite for x near the float maximum
-    # (inf * 0 would be NaN, in the value and in the gradient).
-    low = 2 * knots[:, 0] - knots[:, 1]
-    high = 2 * knots[:, -1] - knots[:, -2]
-    x = ops.expand_dims(ops.minimum(ops.maximum(x, low), high), -1)
+    x = ops.expand_dims(_clamp_to_support(x, knots), -1)
     if keras.backend.backend() == "jax":
         return _bspline_taylor(x, knots, k, count)
     b = ops.cast(
@@ -474,13 +498,12 @@ def spline_contract(features: SplineFeatures, coefficients, *, per_edge: bool = 
         if per_edge:
             return ops.einsum("...ik,ikj->...ij", features.values, coefficients)
         return ops.einsum("...ik,ikj->...j", features.values, coefficients)
-    inputs, count, units = (int(d) for d in coefficients.shape)
+    count = int(coefficients.shape[1])
     width = int(features.values.shape[-1])
     index = ops.expand_dims(features.start, -1) + np.arange(width, dtype="int32")
     inside = ops.logical_and(ops.greater_equal(index, 0), ops.less(index, count))
     values = ops.where(inside, features.values, ops.zeros_like(features.values))
-    rows = ops.clip(index, 0, count - 1) + np.arange(inputs, dtype="int32")[:, None] * count
-    gathered = ops.take(ops.reshape(coefficients, (inputs * count, units)), rows, axis=0)
+    gathered = _take_rows(coefficients, ops.clip(index, 0, count - 1))
     if per_edge:
         return ops.einsum("...ir,...irj->...ij", values, gathered)
     return ops.einsum("...ir,...irj->...j", values, gathered)
@@ -494,27 +517,37 @@ def spline_contract(features: SplineFeatures, coefficients, *, per_edge: bool = 
 # local form took 0.1-0.84x the dense one's time wherever K > 2 (k + 1) and
 # (k + 1) * units <= K; beyond, results were mixed (2 -> 5 at grid 10:
 # 0.77x-1.14x from run to run) or losses (16 -> 16 at grid 3: 1.9x), and at
-# grid 3 (K = 2 (k + 1)) a [4, 2, 1, 1] KAN's loss and gradient took 1.31x.
-# Not measured on eager PyTorch or TensorFlow: dense there.
+# grid 3 (K = 6 < 2 (k + 1)) a [4, 2, 1, 1] KAN's loss and gradient took 1.31x.
+# Not measured on eager PyTorch or TensorFlow, nor on accelerators: dense there.
 _LOCAL_GATHER_PER_FUNCTION = 1
 
 
-def local_bspline_pays(count: int, spline_order: int, units: int) -> bool:
-    """Whether B-splines on ``count`` functions, for ``units`` outputs, take the local form.
+def _on_jax_cpu() -> bool:
+    if keras.backend.backend() != "jax":
+        return False
+    import jax
 
-    On JAX, where ``K > 2 (k + 1)`` and ``(k + 1) * units <= K``: fine
-    grids feeding narrow layers (pykan's scientific KANs after refinement),
-    not coarse grids nor wide layers.
+    return jax.default_backend() == "cpu"
+
+
+def local_bspline_pays(count: int, spline_order: int, units: int) -> bool:
+    """Whether ``count`` (``K``) B-splines of degree ``k``, ``units`` outputs, take the local form.
+
+    On JAX on a CPU, where ``K > 2 (k + 1)`` and ``(k + 1) * units <= K``:
+    fine grids feeding narrow layers (pykan's scientific KANs after
+    refinement), not coarse grids nor wide layers. Elsewhere it was not
+    measured (a GPU's or TPU's gathers and scatter-adds are another matter,
+    and scatter-adds are not deterministic on a GPU): the dense form.
 
     Example:
-        >>> local_bspline_pays(103, 3, 1) == (keras.backend.backend() == "jax")
+        >>> local_bspline_pays(103, 3, 1) == _on_jax_cpu()
         True
         >>> local_bspline_pays(8, 3, 1), local_bspline_pays(13, 3, 1000)
         (False, False)
     """
     nonzero = spline_order + 1
     return (
-        keras.backend.backend() == "jax"
+        _on_jax_cpu()
         and count > 2 * nonzero
         and nonzero * units <= _LOCAL_GATHER_PER_FUNCTION * count
     )
@@ -540,6 +573,9 @@ def local_bspline_basis(x, knots, spline_order: int):
     Returns:
         ``(start, values)``: int32 ``(..., inputs)`` and ``(..., inputs, k + 1)`` in ``x``'s dtype.
 
+    Raises:
+        ValueError: a knot vector too short for ``k``, as :func:`kan_basis`.
+
     Example:
         >>> knots = np.array([[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]])
         >>> start, values = local_bspline_basis(np.array([[2.5]]), knots, 2)
@@ -549,16 +585,16 @@ def local_bspline_basis(x, knots, spline_order: int):
     x = ops.convert_to_tensor(x)
     knots = ops.cast(knots, x.dtype)
     k = check_int("spline_order", spline_order, minimum=0)
-    inputs, m = int(knots.shape[0]), int(knots.shape[-1])
-    low = 2 * knots[:, 0] - knots[:, 1]
-    high = 2 * knots[:, -1] - knots[:, -2]
-    x = ops.minimum(ops.maximum(x, low), high)
+    _function_count(knots, k)
+    m = int(knots.shape[-1])
+    x = _clamp_to_support(x, knots)
     at = ops.stop_gradient(ops.expand_dims(x, -1))
-    interval = ops.sum(ops.cast(ops.greater_equal(at, knots), "int32"), axis=-1) - 1
+    interval = ops.cast(ops.sum(ops.cast(ops.greater_equal(at, knots), "int32"), axis=-1), "int32")
+    interval = interval - 1
     # t_{i-k} .. t_{i+k+1}, clipped at the ends: a clipped knot only meets B-splines
     # whose index falls outside 0 .. M - 2 - k, which spline_contract drops.
     near = ops.clip(ops.expand_dims(interval, -1) + np.arange(-k, k + 2, dtype="int32"), 0, m - 1)
-    t = ops.take(ops.reshape(knots, (-1,)), near + np.arange(inputs, dtype="int32")[:, None] * m)
+    t = _take_rows(knots, near)
     t = [t[..., s] for s in range(2 * k + 2)]
     valid = ops.logical_and(ops.greater_equal(interval, 0), ops.less_equal(interval, m - 2))
     zero = ops.zeros_like(x)
