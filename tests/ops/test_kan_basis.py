@@ -251,6 +251,25 @@ def test_kan_basis_array_is_kan_basis_as_numpy(basis):
     np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("spline_order", [0, 1, 3, 5])
+def test_kan_basis_array_bsplines_match_the_recursion_on_any_grid(spline_order):
+    # scipy's design matrix (the array path) against the layer's Cox-de Boor
+    # recursion: non-uniform grids, points on knots, in the extension, outside,
+    # sequence-shaped inputs.
+    rng = np.random.default_rng(30 + spline_order)
+    points = np.sort(rng.uniform(-1, 1, size=(3, 12)), axis=-1)
+    knots = extend_grid(points, spline_order)
+    x = rng.uniform(-2.5, 2.5, size=(4, 40, 3))
+    x[0, :10] = knots[:, :10].T
+    x[1, 0] = knots[:, -1]
+    x[1, 1] = [1e300, -1e300, 0.0]
+    with float64_scope():
+        expected = keras.ops.convert_to_numpy(kan_basis(x, knots, "bspline", spline_order))
+    values = kan_basis_array(x, knots, "bspline", spline_order, dtype="float32")
+    assert values.dtype == np.float64 and values.shape == expected.shape
+    np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-13)
+
+
 def _placed(start, values, count):
     """The local form scattered into the dense layout, entries outside 0..count-1 dropped."""
     start, values = numpy(start), numpy(values)
