@@ -96,17 +96,20 @@ def _form_rows(quick: bool) -> list:
                 layer = built(_SplineBranch(units, grid, form == "local"), x.shape)
                 case = f"{size_name}, grid {grid}"
                 candidates.append(_keras_candidate(f"bspline_{form}", layer, x, case))
-            rows.extend(
-                compare(
-                    candidates,
-                    "bspline_dense",
-                    repeats=5 if quick else 20,
-                    warmup=1 if quick else 2,
-                    sample_s=0.002 if quick else 0.05,
-                    max_inner=200,
-                )
-            )
+            rows.extend(_compare(candidates, "bspline_dense", quick, max_inner=200))
     return rows
+
+
+def _compare(candidates, baseline, quick, max_inner):
+    """:func:`compare` with the suite's rounds and sample lengths (fewer and shorter when quick)."""
+    return compare(
+        candidates,
+        baseline,
+        repeats=5 if quick else 20,
+        warmup=1 if quick else 2,
+        sample_s=0.002 if quick else 0.05,
+        max_inner=max_inner,
+    )
 
 
 def _dense_relu(units, features):
@@ -199,14 +202,7 @@ def run(quick: bool = False) -> dict:
             if pykan is not None:
                 pykan.info["size"] = size_name
                 candidates.append(pykan)
-        size_rows = compare(
-            candidates,
-            "dense_relu",
-            repeats=5 if quick else 20,
-            warmup=1 if quick else 2,
-            sample_s=0.002 if quick else 0.05,
-            max_inner=50,
-        )
+        size_rows = _compare(candidates, "dense_relu", quick, max_inner=50)
         rows.extend(size_rows)
         if not quick:
             ratio = next(r["ratio"] for r in size_rows if r["name"] == "kan_bspline")

@@ -494,7 +494,7 @@ def spline_features(x, knots, basis: str, spline_order: int, units: int) -> Spli
         >>> spline_features(np.array([[0.5]]), knots, "bspline", 1, units=1).start is None
         True
     """
-    count = int(knots.shape[-1]) - 1 - int(spline_order)
+    count = _function_count(knots, spline_order)
     if basis == "bspline" and local_bspline_pays(count, spline_order, units):
         start, values = local_bspline_basis(x, knots, spline_order)
         return SplineFeatures(values, start)
