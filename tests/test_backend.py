@@ -91,3 +91,24 @@ def test_the_command_line_refuses_an_unsupported_backend_in_one_line(tmp_path):
         "(received KERAS_BACKEND='numpy', or Keras's keras.json named it)"
     ]
     assert "Traceback" not in done.stderr
+
+
+def test_a_program_compiled_for_few_runs_gives_jits_results():
+    jax = pytest.importorskip("jax")
+    import numpy as np
+
+    x = np.linspace(-3.0, 3.0, 64)
+    fn = _backend.jit_for_few_runs(lambda t: jax.numpy.sin(t) * t)
+    np.testing.assert_allclose(np.asarray(fn(x)), np.sin(x) * x, rtol=1e-6, atol=1e-6)
+
+
+def test_options_a_jaxlib_refuses_fall_back_to_the_default(monkeypatch):
+    jax = pytest.importorskip("jax")
+    import numpy as np
+
+    if jax.default_backend() != "cpu":
+        pytest.skip("the options are set on a CPU only")
+    monkeypatch.setattr(_backend, "_FEW_RUNS_OPTIONS", {"xla_cpu_no_such_option": False})
+    fn = _backend.jit_for_few_runs(lambda t: t + 1.0)
+    np.testing.assert_array_equal(np.asarray(fn(np.zeros(3))), np.ones(3))
+    np.testing.assert_array_equal(np.asarray(fn(np.ones(3))), 2 * np.ones(3))

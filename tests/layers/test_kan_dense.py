@@ -62,14 +62,26 @@ def test_keras_layer_contract(kwargs, input_shape, output_shape, trainable):
     )
 
 
+@pytest.mark.parametrize("penalised", [False, True])
 @pytest.mark.parametrize("units, grid_size", [(2, 4), (40, 4), (1, 30)])
 @pytest.mark.parametrize("spline_order", [0, 1, 3])
-def test_bspline_layer_matches_scipy_reference_with_negative_inputs(spline_order, units, grid_size):
-    # Narrow layers on JAX take the B-splines' local form, wide ones the dense basis.
+def test_bspline_layer_matches_scipy_reference_with_negative_inputs(
+    spline_order, units, grid_size, penalised
+):
+    # Narrow layers on JAX take the B-splines' local form, wide ones the dense basis;
+    # with an edge penalty the output is the sum of the edges the penalty reads.
+    from learnact.kan import KANSparsity
+
     rng = np.random.default_rng(spline_order)
     # Inside the grid, in its extension and beyond it.
     x = rng.uniform(-3.5, 2.0, size=(16, 3)).astype(np.float32)
-    layer = KANDense(units, grid_size=grid_size, spline_order=spline_order, grid_range=(-2, 1))
+    layer = KANDense(
+        units,
+        grid_size=grid_size,
+        spline_order=spline_order,
+        grid_range=(-2, 1),
+        edge_regularizer=KANSparsity(0.1) if penalised else None,
+    )
     layer.build(x.shape)
     spline = rng.normal(size=(3, grid_size + spline_order, units)).astype(np.float32)
     base = rng.normal(size=(3, units)).astype(np.float32)

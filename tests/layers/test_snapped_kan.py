@@ -48,3 +48,32 @@ def test_unknown_function_and_repeated_edge():
         SnappedKANDense(1, symbolic_edges=[(0, 0, "no_such_fn")])
     with pytest.raises(UserInputError, match="twice"):
         SnappedKANDense(1, symbolic_edges=[(0, 0, "sin"), (0, 0, "cos")])
+
+
+@pytest.mark.parametrize("penalised", [False, True])
+def test_numerical_and_snapped_edges_sum_to_the_scipy_reference(penalised):
+    # The penalised layer sums its edges; the other contracts the masked kernels.
+    from learnact.kan import KANSparsity
+    from tests.layers.test_kan_dense import reference_bspline_kan
+
+    rng = np.random.default_rng(21)
+    x = rng.uniform(-2.5, 2.5, size=(12, 2)).astype(np.float32)  # negative, past the grid
+    layer = SnappedKANDense(
+        2,
+        symbolic_edges=[(1, 0, "sin")],
+        edge_regularizer=KANSparsity(0.1) if penalised else None,
+    )
+    layer.build(x.shape)
+    spline = rng.normal(size=tuple(layer.spline_kernel.shape)).astype(np.float32)
+    base = rng.normal(size=(2, 2)).astype(np.float32)
+    bias = rng.normal(size=(2,)).astype(np.float32)
+    for variable, value in [(layer.spline_kernel, spline), (layer.base_kernel, base)]:
+        variable.assign(value)
+    layer.bias.assign(bias)
+    layer.affine.assign(np.array([[1.5, 2.0, -0.5, 0.25]], "float32"))
+    spline[1, :, 0], base[1, 0] = 0.0, 0.0  # the snapped edge's numerical part is masked
+    knots = np.asarray(ops.convert_to_numpy(layer.grid), np.float64)
+    want = reference_bspline_kan(x, knots, spline, base, bias, 3)
+    want[:, 0] += 1.5 * np.sin(2.0 * x[:, 1].astype(np.float64) - 0.5) + 0.25
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)
+    assert len(layer.losses) == int(penalised)

@@ -27,6 +27,7 @@ from learnact._checks import check_int, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.layers import KANDense
+from learnact.layers.cloning import rebuild
 from learnact.layers.evaluation import copy_variable, layer_inputs
 from learnact.ops.basis import extend_grid, kan_basis_array
 
@@ -293,11 +294,15 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
     x = check_batch("x", x, model)
     old_layers = kan_layers(model)
 
+    restores = []
+
     def clone(layer):
         config = layer.get_config()
         if isinstance(layer, KANDense):
             config["grid_size"] = grid_size
-        return type(layer).from_config(config)
+        new, restore = rebuild(type(layer), config)
+        restores.append(restore)
+        return new
 
     with keep_64_bit_results():
         if isinstance(model, KANDense):
@@ -307,6 +312,8 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
         else:
             new_model = keras.models.clone_model(model, clone_function=clone)
             pairs = list(zip(model.layers, new_model.layers, strict=True))
+        for restore in restores:
+            restore()
         for old, new in pairs:
             if not isinstance(old, KANDense):
                 new.set_weights(old.get_weights())

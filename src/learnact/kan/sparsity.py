@@ -16,6 +16,7 @@ from learnact._checks import check_choice, check_real
 from learnact._keras_private import keep_64_bit_results
 from learnact.errors import UserInputError
 from learnact.kan.grids import _numpy, _tensor, check_batch, kan_layers
+from learnact.layers.cloning import rebuild
 from learnact.layers.evaluation import evaluate
 
 
@@ -278,13 +279,17 @@ def _units_with_active_edges(edges, active) -> list:
 
 def _cut(model, layers, x, edges, active, keep):
     """A new Sequential with the units ``keep`` and the ``active`` edges; cut edges -> bias."""
-    new_layers = [keras.Input((x.shape[1],))]
+    new_layers, restores = [keras.Input((x.shape[1],))], []
     for l_index, layer in enumerate(layers):
         config = layer.get_config()
         config["units"] = len(keep[l_index + 1])
         config.pop("name", None)
-        new_layers.append(type(layer).from_config(config))
+        new, restore = rebuild(type(layer), config)
+        new_layers.append(new)
+        restores.append(restore)
     pruned = keras.Sequential(new_layers)
+    for restore in restores:
+        restore()
     for l_index, (old, new) in enumerate(zip(layers, pruned.layers, strict=True)):
         rows, cols = keep[l_index], keep[l_index + 1]
         cut = ~active[l_index]

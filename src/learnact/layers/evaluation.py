@@ -17,6 +17,7 @@ import weakref
 import keras
 import numpy as np
 
+from learnact._backend import jit_for_few_runs
 from learnact.errors import UserInputError
 
 # One compiled function per layer and method; the variables' values and the batch
@@ -71,7 +72,6 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
         data = keras.ops.convert_to_tensor(np.asarray(x, dtype=dtype))
     if keras.backend.backend() != "jax" or not layer.built:
         return _as_numpy(fn(data))
-    import jax
 
     variables = list(layer.variables)
     compiled = _COMPILED.setdefault(layer, {})
@@ -86,7 +86,7 @@ def evaluate(layer, x, method: str = "__call__") -> np.ndarray:
             with keras.StatelessScope(state_mapping=mapping):
                 return getattr(owner(), method)(batch)
 
-        compiled[key] = jax.jit(pure)
+        compiled[key] = jit_for_few_runs(pure)
     return _as_numpy(compiled[key]([v.value for v in variables], data))
 
 

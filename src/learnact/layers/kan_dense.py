@@ -307,18 +307,26 @@ class KANDense(RealInputs, keras.layers.Layer):
         x = widen(inputs)
         features = self._features(x)
         spline = ops.cast(self.scaled_spline_kernel, x.dtype)
-        # One contraction over (input, basis) pairs: XLA, PyTorch and TF turn it into one GEMM.
-        y = spline_contract(features, spline)
         base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype)
-        if self.edge_regularizer is not None:
-            self.add_loss(self.edge_regularizer(self._scaled_edges(x, features, spline, base)))
-        if base is not None:
-            y = y + ops.matmul(self.base_activation(x), base)
+        y = self._edge_sum(x, features, spline, base)
         if self.bias is not None:
             y = y + ops.cast(self.bias, x.dtype)
         return ops.cast(y, inputs.dtype)
 
-    def _scaled_edges(self, x, features, spline, base):
+    def _edge_sum(self, x, features, spline, base):
+        """``sum_i phi_ij(x_i)`` (bias excluded); adds the edge penalty where there is one."""
+        if self.edge_regularizer is not None:
+            # The penalty reads every edge: the output is their sum, not a second contraction.
+            edges = self._edges(x, features, spline, base)
+            self.add_loss(self.edge_regularizer(self._scaled(x, edges)))
+            return ops.sum(edges, axis=-2)
+        # One contraction over (input, basis) pairs: XLA, PyTorch and TF make it one GEMM.
+        y = spline_contract(features, spline)
+        if base is not None:
+            y = y + ops.matmul(self.base_activation(x), base)
+        return y
+
+    def _scaled(self, x, edges):
         """Every edge ``phi_ij(x_i) / (std(x_i) + 0.1)`` on the batch: what a penalty reads.
 
         pykan's edge size (``acts_scale``): the whole edge, base and spline, over
@@ -327,7 +335,6 @@ class KANDense(RealInputs, keras.layers.Layer):
         ``(samples, inputs, units)`` tensor (every position of a sequence or
         image a sample) is made only when a penalty reads it.
         """
-        edges = self._edges(x, features, spline, base)
         # Sequences and images: every position is a sample, as Dense treats them.
         inputs = ops.shape(x)[-1]
         flat = ops.reshape(x, (-1, inputs))

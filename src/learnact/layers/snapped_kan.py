@@ -17,7 +17,6 @@ from keras import ops
 from learnact.errors import UserInputError
 from learnact.layers.kan_dense import KANDense
 from learnact.layers.precision import widen
-from learnact.ops.basis import spline_contract
 from learnact.ops.special import bessel_j0
 
 
@@ -150,13 +149,9 @@ class SnappedKANDense(KANDense):
         mask = ops.cast(self._mask, x.dtype)
         features = self._features(x)
         spline = ops.cast(self.scaled_spline_kernel, x.dtype) * mask[:, None, :]
-        y = spline_contract(features, spline)
         base = None if self.base_kernel is None else ops.cast(self.base_kernel, x.dtype) * mask
-        if self.edge_regularizer is not None:
-            # pykan's penalty reads the numerical edges only: the snapped ones are masked.
-            self.add_loss(self.edge_regularizer(self._scaled_edges(x, features, spline, base)))
-        if base is not None:
-            y = y + ops.matmul(self.base_activation(x), base)
+        # pykan's penalty reads the numerical edges only: the snapped ones are masked.
+        y = self._edge_sum(x, features, spline, base)
         symbolic = self._symbolic(x)
         if symbolic is not None:
             y = y + ops.sum(symbolic, axis=-2)

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.interpolate
 from keras import ops
 
+from learnact._backend import jit_for_few_runs
 from learnact._checks import check_choice, check_int, check_interval
 from learnact.errors import UserInputError
 from learnact.ops.horner import power_chain
@@ -312,11 +313,9 @@ def kan_basis_array(x, knots, basis: str, spline_order: int, dtype="float64") ->
     x = ops.convert_to_tensor(np.asarray(x, dtype=dtype))
     knots = ops.convert_to_tensor(np.asarray(knots, dtype=dtype))
     if keras.backend.backend() == "jax":
-        import jax
-
         key = (basis, spline_order)
         if key not in _COMPILED_BASES:
-            _COMPILED_BASES[key] = jax.jit(
+            _COMPILED_BASES[key] = jit_for_few_runs(
                 lambda x, knots: kan_basis(x, knots, basis, spline_order)
             )
         values = _COMPILED_BASES[key](x, knots)

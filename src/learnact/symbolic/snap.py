@@ -20,6 +20,7 @@ import numpy as np
 from learnact._checks import check_real
 from learnact.errors import UserInputError
 from learnact.layers import KANDense, SnappedActivation, SnappedKANDense
+from learnact.layers.cloning import rebuild
 from learnact.layers.evaluation import copy_variable, evaluate, layer_inputs
 from learnact.layers.snapped_kan import EDGE_FUNCTIONS
 
@@ -516,12 +517,17 @@ def _snapped_model(model, chosen: dict):
             old = [tuple(e) for e in config.pop("symbolic_edges", [])]
             new = [(i, j, fit.function) for (i, j), fit in chosen.get(layer.name, [])]
             config["symbolic_edges"] = old + new
-            twin = SnappedKANDense.from_config(config)
+            # Every weight of the twin is copied below: built drawing nothing.
+            twin, restore = rebuild(SnappedKANDense, config)
+            restores.append(restore)
             replaced[layer.name] = (layer, twin, old, chosen.get(layer.name, []))
             return twin
         return layer.__class__.from_config(layer.get_config())
 
+    restores = []
     snapped = keras.models.clone_model(model, clone_function=clone)
+    for restore in restores:
+        restore()
     for source, target in zip(_all_layers(model), _all_layers(snapped), strict=True):
         if source.name in replaced and isinstance(target, SnappedActivation):
             _, twin, _, fits = replaced[source.name]
