@@ -133,30 +133,44 @@ def layers_support_jit(backend: str) -> bool:
 
 
 # XLA:CPU's fusion emitters (its default) make programs that run faster but compile
-# slower. A layer evaluated between two fits runs a few times per compilation: with
-# the older emitters the first evaluation of a KAN's layer or model took about half
-# the time (a [2, 5, 1] KAN's pykan-style hellokan task: pruning 1.4-1.6 s -> 1.0 s,
-# its 30 grid updates 1.6 s -> 1.1-1.3 s; a value-and-gradient for thousands of L-BFGS
-# evaluations keeps the default, it ran 20% faster with it).
+# slower. A layer evaluated between two fits runs a few times per compilation, and
+# compiles in about half the time with the older emitters (figures in docs/kan_tasks.md).
 _FEW_RUNS_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+_OPTIONS_ACCEPTED: list = []
+
+
+def _few_runs_options_accepted() -> bool:
+    """Whether this JAX takes :data:`_FEW_RUNS_OPTIONS` (asked once per process)."""
+    if not _OPTIONS_ACCEPTED:
+        import jax
+
+        try:
+            jax.jit(lambda t: t + 1, compiler_options=_FEW_RUNS_OPTIONS)(0.0)
+            accepted = True
+        except (TypeError, jax.errors.JaxRuntimeError):
+            # TypeError: a jax.jit without compiler_options (before JAX 0.4.36);
+            # JaxRuntimeError: a jaxlib that no longer knows the option.
+            accepted = False
+        _OPTIONS_ACCEPTED.append(accepted)
+    return _OPTIONS_ACCEPTED[0]
 
 
 def jit_for_few_runs(fn):
     """``jax.jit(fn)``, compiled for a few runs on a CPU (the default where the option is gone).
 
-    Formula: ``jax.jit(fn, compiler_options=_FEW_RUNS_OPTIONS)`` on a CPU,
-    ``jax.jit(fn)`` elsewhere, or once the installed jaxlib refuses the options.
-    For programs run a few times per compilation: a layer evaluated between
-    two fits, a basis evaluated for a least-squares refit.
+    Formula: ``jax.jit(fn, compiler_options=_FEW_RUNS_OPTIONS)`` on a CPU
+    whose JAX takes the options, ``jax.jit(fn)`` elsewhere. For programs run
+    a few times per compilation: a layer evaluated between two fits, a basis
+    evaluated for a least-squares refit.
 
     Args:
         fn: a function of arrays that ``jax.jit`` can trace.
 
     Returns:
-        A function with ``fn``'s arguments and results.
+        The jitted function.
 
     Raises:
-        Whatever ``fn`` or its compilation raise, except the refused options.
+        Whatever ``jax.jit`` raises for ``fn``.
 
     Example:
         >>> import numpy as np
@@ -166,23 +180,9 @@ def jit_for_few_runs(fn):
     """
     import jax
 
-    plain = jax.jit(fn)
-    if jax.default_backend() != "cpu":
-        return plain
-    quick = [jax.jit(fn, compiler_options=_FEW_RUNS_OPTIONS)]
-
-    def call(*args):
-        if quick:
-            try:
-                return quick[0](*args)
-            except jax.errors.JaxRuntimeError as exc:
-                # A later jaxlib without the option: compile as usual from then on.
-                if not any(name in str(exc) for name in _FEW_RUNS_OPTIONS):
-                    raise
-                quick.clear()
-        return plain(*args)
-
-    return call
+    if jax.default_backend() == "cpu" and _few_runs_options_accepted():
+        return jax.jit(fn, compiler_options=_FEW_RUNS_OPTIONS)
+    return jax.jit(fn)
 
 
 __all__ = [

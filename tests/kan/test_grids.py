@@ -216,3 +216,18 @@ def test_grid_extension_refuses_bad_arguments():
         kan.GridExtension(np.zeros((4, 1)), every=0)
     with pytest.raises(ValueError, match="`x`"):
         kan.GridExtension(np.zeros((0, 1)))
+
+
+def test_refine_keeps_the_snapped_edges_of_a_snapped_layer():
+    from learnact.layers import SnappedKANDense
+
+    layer = SnappedKANDense(2, grid_size=4, symbolic_edges=[(1, 0, "sin")])
+    model = keras.Sequential([keras.Input((2,)), layer])
+    layer.affine.assign(np.array([[1.5, 2.0, -0.5, 0.25]], "float32"))
+    x = np.random.default_rng(8).uniform(-1, 1, (300, 2))
+    finer = kan.refine(model, 8, x)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(finer.layers[0].affine), [[1.5, 2.0, -0.5, 0.25]]
+    )
+    fresh = np.random.default_rng(9).uniform(-1, 1, (100, 2))
+    np.testing.assert_allclose(_out(finer, fresh), _out(model, fresh), atol=1e-5)

@@ -332,6 +332,8 @@ def refine(model, grid_size: int, x, *, return_error: bool = False):
                 copy_variable(new.base_kernel, old.base_kernel)
             if old.bias is not None:
                 copy_variable(new.bias, old.bias)
+            if getattr(old, "affine", None) is not None:  # a SnappedKANDense's snapped edges
+                copy_variable(new.affine, old.affine)
         if not return_error:
             return new_model
         first = old_layers[0]

@@ -3,8 +3,8 @@
 Refinement, pruning and snapping make new layers from old ones' configs and
 then assign every weight. Built with their own initializers, the new layers
 would first draw weights that are thrown away, and on JAX each random
-initializer compiles a program for each new weight shape (0.1-0.7 s each on
-a 2-core CPU: a quarter of a [2, 5, 1] KAN's pruning). :func:`rebuild`
+initializer compiles a program for each new weight shape (docs/kan_tasks.md).
+:func:`rebuild`
 builds with zeros instead and puts the layer's own initializers back once it
 is built, so its config (and a later ``from_config``) is unchanged.
 """
@@ -31,6 +31,10 @@ def rebuild(cls, config: dict):
 
     Returns:
         The unbuilt layer and a function of no arguments.
+
+    Raises:
+        What ``cls.from_config`` raises; an initializer of ``config`` that Keras
+        cannot read raises from ``restore()``, as ``from_config`` would have.
 
     Example:
         >>> layer, restore = rebuild(KANDense, KANDense(2).get_config())
