@@ -107,10 +107,13 @@ def test_options_a_jaxlib_refuses_fall_back_to_the_default(monkeypatch):
     import numpy as np
 
     monkeypatch.setattr(_backend, "_FEW_RUNS_OPTIONS", {"xla_cpu_no_such_option": False})
-    monkeypatch.setattr(_backend, "_OPTIONS_ACCEPTED", [])
-    assert not _backend._few_runs_options_accepted()
-    fn = _backend.jit_for_few_runs(lambda t: t + 1.0)
-    np.testing.assert_array_equal(np.asarray(fn(np.zeros(3))), np.ones(3))
+    _backend._few_runs_options_accepted.cache_clear()
+    try:
+        assert not _backend._few_runs_options_accepted()
+        fn = _backend.jit_for_few_runs(lambda t: t + 1.0)
+        np.testing.assert_array_equal(np.asarray(fn(np.zeros(3))), np.ones(3))
+    finally:
+        _backend._few_runs_options_accepted.cache_clear()
 
 
 def test_errors_of_the_function_itself_are_not_swallowed():

@@ -18,6 +18,7 @@ Keras at import time.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -136,23 +137,20 @@ def layers_support_jit(backend: str) -> bool:
 # slower. A layer evaluated between two fits runs a few times per compilation, and
 # compiles in about half the time with the older emitters (figures in docs/kan_tasks.md).
 _FEW_RUNS_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
-_OPTIONS_ACCEPTED: list = []
 
 
+@functools.cache
 def _few_runs_options_accepted() -> bool:
     """Whether this JAX takes :data:`_FEW_RUNS_OPTIONS` (asked once per process)."""
-    if not _OPTIONS_ACCEPTED:
-        import jax
+    import jax
 
-        try:
-            jax.jit(lambda t: t + 1, compiler_options=_FEW_RUNS_OPTIONS)(0.0)
-            accepted = True
-        except (TypeError, jax.errors.JaxRuntimeError):
-            # TypeError: a jax.jit without compiler_options (before JAX 0.4.36);
-            # JaxRuntimeError: a jaxlib that no longer knows the option.
-            accepted = False
-        _OPTIONS_ACCEPTED.append(accepted)
-    return _OPTIONS_ACCEPTED[0]
+    try:
+        jax.jit(lambda t: t + 1, compiler_options=_FEW_RUNS_OPTIONS)(0.0)
+    except (TypeError, jax.errors.JaxRuntimeError):
+        # TypeError: a jax.jit without compiler_options (before JAX 0.4.36);
+        # JaxRuntimeError: a jaxlib that no longer knows the option.
+        return False
+    return True
 
 
 def jit_for_few_runs(fn):
