@@ -64,6 +64,9 @@ def test_quick_rational_suite_reports_fused_autodiff_and_the_peer():
         by_name
     )
     assert by_name["rational54"]["speedup_vs_autodiff"] > 0
+    if keras.backend.backend() == "jax":  # the native kernels and the XLA path side by side
+        assert by_name["rational54_xla"]["ratio"] > 0
+        assert report["suites"]["rational"]["native_kernels"].startswith(("on: ", "off: "))
     if keras.backend.backend() != "torch":
         assert by_name["pau54"]["skipped"] == "PyTorch backend only"
     else:  # the peer runs, or its row says why it could not

@@ -12,6 +12,10 @@ Candidates, per input size:
   the backend's autodiff);
 * ``rational54_g1``: one rational for the whole layer (``groups=1``, PAU's
   default), fused backward;
+* ``rational54_xla`` (JAX only): ``rational54`` with learnact's native CPU
+  kernels switched off (``learnact.ops._native.disabled``): the fused XLA
+  program they replace, timed in the same run; the result's
+  ``native_kernels`` says whether ``rational54`` ran them;
 * ``pau54`` (PyTorch backend only): the ``rational_activations`` package's
   ``Rational`` (version A = the safe form, CPU path) inside
   ``keras.layers.TorchModuleWrapper``, when it imports.
@@ -71,6 +75,19 @@ def _autodiff_rational(**kwargs):
     return AutodiffRational(**kwargs)
 
 
+def _xla_rational(**kwargs):
+    """A Rational that keeps JAX's XLA path (learnact's native CPU kernels switched off)."""
+    from learnact.layers import Rational
+    from learnact.ops import _native
+
+    class XlaRational(Rational):
+        def call(self, inputs):
+            with _native.disabled():
+                return super().call(inputs)
+
+    return XlaRational(**kwargs)
+
+
 def pau_layer():
     """``rational_activations``' PyTorch Rational(5, 4), version A, wrapped for Keras.
 
@@ -99,6 +116,8 @@ def _layers():
         "rational54_autodiff": lambda: _autodiff_rational(),
         "rational54_g1": lambda: Rational(5, 4, groups=1),
     }
+    if backend() == "jax":
+        layers["rational54_xla"] = lambda: _xla_rational()
     pau, _ = pau_layer()
     if pau is not None:
         layers["pau54"] = lambda: pau_layer()[0]
@@ -120,6 +139,10 @@ def run(quick: bool = False) -> dict:
     if reason is not None:
         rows.append({"size": "-", "name": "pau54", "skipped": reason})
     result = {"suite": "rational", "rows": rows, "targets": _targets(rows)}
+    if backend() == "jax":
+        from learnact.ops import _native
+
+        result["native_kernels"] = _native.status()
     if threads is not None:
         result["torch_threads"] = threads
     return result

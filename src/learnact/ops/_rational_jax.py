@@ -1,5 +1,14 @@
 """JAX fast path of :func:`learnact.ops.rational`: direct forward, closed-form backward.
 
+On a CPU, where learnact's native kernels are built (:mod:`learnact.ops._native`,
+``_rational_cpu.cc``), forward and backward are two XLA FFI custom calls:
+one pass over the data each, ``dx`` and every coefficient gradient together,
+inputs beyond the direct limit included (in long double). Whether they apply
+is decided once per call of :func:`rational` (``_native_layout``: float32 or
+float64, ``x`` as large as the result, the coefficients broadcast to
+columns) and passed to the backward pass, so both take the same path. The
+rest of this module is the XLA path used everywhere else:
+
 Autodiff of ``P(x) / Q(x)`` differentiates two Horner chains, the ``abs`` of
 every denominator term and the division, and reduces each coefficient's
 gradient separately. The backward pass here saves nothing of the forward pass
@@ -24,9 +33,12 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from learnact.ops import _native
 from learnact.ops._polyval_jax import _unbroadcast, coefficient_gradient
 from learnact.ops._rational_math import (
+    FORMS,
     direct,
     direct_backward,
     direct_coefficient_gradients,
@@ -48,9 +60,9 @@ def _if_any(predicate, full, small, *operands):
     return jax.lax.cond(jnp.any(predicate), full, small, *operands)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(3,))
-def _rational_vjp(x, numerator, denominator, form):
-    return _forward(x, numerator, denominator, form)
+@functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4))
+def _rational_vjp(x, numerator, denominator, form, native):
+    return _forward(x, numerator, denominator, form, native)
 
 
 @functools.cache
@@ -64,13 +76,109 @@ def _branches(form):
     )
 
 
-def _forward(x, numerator, denominator, form):
+# --- the native CPU kernels (learnact/ops/_rational_cpu.cc) ----------------------------
+
+
+def _native_layout(x, numerator, denominator):
+    """``(lead, rest)`` for the native kernels, or None where they do not apply.
+
+    The kernels read ``x`` as rows of columns with one coefficient set per
+    column: ``rest = x.shape[lead:]`` are the columns, ``lead`` the first
+    axis along which either coefficient array varies (at most the last axis),
+    and the coefficients are broadcast to ``rest`` (small: a coefficient set
+    per column). They take float32 or float64, all three arrays alike, and an
+    ``x`` as large as the result; anything else keeps the XLA path.
+    """
+    dtype = x.dtype
+    if (
+        jax.default_backend() != "cpu"
+        or x.ndim == 0
+        or dtype not in (jnp.float32, jnp.float64)
+        or numerator.dtype != dtype
+        or denominator.dtype != dtype
+        or len(numerator.shape) - 1 > x.ndim
+        or len(denominator.shape) - 1 > x.ndim
+        or jnp.broadcast_shapes(x.shape, numerator.shape[:-1], denominator.shape[:-1]) != x.shape
+        or not _native.enabled()
+        or _native.load("rational") is None
+    ):
+        return None
+    padded = [_padded(c.shape[:-1], x.ndim) for c in (numerator, denominator)]
+    lead = next((i for i in range(x.ndim) if padded[0][i] != 1 or padded[1][i] != 1), x.ndim - 1)
+    lead = min(lead, x.ndim - 1)
+    return lead, tuple(x.shape[lead:])
+
+
+def _padded(param_shape, ndim):
+    return (1,) * (ndim - len(param_shape)) + tuple(param_shape)
+
+
+def _columns(coefficients, lead, rest, ndim):
+    """Coefficients as ``(order, columns)``: one set per column of ``x.reshape(-1, prod(rest))``."""
+    padded = _padded(coefficients.shape[:-1], ndim)
+    order = coefficients.shape[-1]
+    c = coefficients.reshape(padded[lead:] + (order,))
+    return jnp.broadcast_to(c, rest + (order,)).reshape(-1, order).T
+
+
+def _from_columns(gradient, shape, lead, rest, ndim):
+    """A ``(order, columns)`` gradient summed back to the coefficients' ``shape``."""
+    padded = _padded(shape[:-1], ndim)
+    full = gradient.T.reshape(rest + (shape[-1],))
+    return _unbroadcast(full, padded[lead:] + (shape[-1],)).reshape(shape)
+
+
+def _native_name(kind, dtype):
+    return f"LearnactRational{kind}{'F32' if dtype == jnp.float32 else 'F64'}"
+
+
+def _native_attributes(numerator, denominator, form):
+    limit = direct_limit(numerator.shape[-1] - 1, denominator.shape[-1])
+    return {"form": np.int32(FORMS.index(form)), "limit": np.float64(limit)}
+
+
+def _native_forward(x, numerator, denominator, form):
+    """``P(x) / Q(x)`` by the native kernel (``_native_layout`` must apply)."""
+    lead, rest = _native_layout(x, numerator, denominator)
+    a, b = (_columns(c, lead, rest, x.ndim) for c in (numerator, denominator))
+    call = jax.ffi.ffi_call(
+        _native_name("Forward", x.dtype),
+        jax.ShapeDtypeStruct(x.shape, x.dtype),
+        vmap_method="sequential",
+    )
+    return call(x, a, b, **_native_attributes(numerator, denominator, form))
+
+
+def _native_grads(x, numerator, denominator, g, form):
+    """``(dx, d_numerator, d_denominator)`` by the native kernel, in one pass over ``x``, ``g``."""
+    lead, rest = _native_layout(x, numerator, denominator)
+    a, b = (_columns(c, lead, rest, x.ndim) for c in (numerator, denominator))
+    call = jax.ffi.ffi_call(
+        _native_name("Backward", x.dtype),
+        (
+            jax.ShapeDtypeStruct(x.shape, x.dtype),
+            jax.ShapeDtypeStruct(a.shape, a.dtype),
+            jax.ShapeDtypeStruct(b.shape, b.dtype),
+        ),
+        vmap_method="sequential",
+    )
+    dx, da, db = call(x, g, a, b, **_native_attributes(numerator, denominator, form))
+    return (
+        dx,
+        _from_columns(da, numerator.shape, lead, rest, x.ndim),
+        _from_columns(db, denominator.shape, lead, rest, x.ndim),
+    )
+
+
+def _forward(x, numerator, denominator, form, native):
+    if native:
+        return _native_forward(x, numerator, denominator, form)
     full, small, _, _ = _branches(form)
     return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator)
 
 
-def _fwd(x, numerator, denominator, form):
-    return _forward(x, numerator, denominator, form), (x, numerator, denominator)
+def _fwd(x, numerator, denominator, form, native):
+    return _forward(x, numerator, denominator, form, native), (x, numerator, denominator)
 
 
 def _moments(terms):
@@ -222,8 +330,10 @@ def _split_grads_whole(x, numerator, denominator, g, form):
     return dx.astype(x.dtype), inside[1] + dn_out, inside[2] + dd_out
 
 
-def _bwd(form, residuals, g):
+def _bwd(form, native, residuals, g):
     x, numerator, denominator = residuals
+    if native and g.shape == x.shape and g.dtype == x.dtype:
+        return _native_grads(x, numerator, denominator, g, form)
     _, _, full, small = _branches(form)
     return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator, g)
 
@@ -234,7 +344,10 @@ _rational_vjp.defvjp(_fwd, _bwd)
 def rational(x, numerator, denominator, form):
     """``P(x) / Q(x)`` with the closed-form reverse-mode gradient (see the module docstring)."""
     try:
-        return _rational_vjp(x, numerator, denominator, form)
+        # Decided once, here: the backward pass (traced later, maybe outside a
+        # `_native.disabled()` block) takes the same path as the forward pass.
+        native = _native_layout(x, numerator, denominator) is not None
+        return _rational_vjp(x, numerator, denominator, form, native)
     except TypeError as error:
         # jax.custom_vjp has no forward mode (jax.jvp, jax.jacfwd): plain autodiff form.
         if "forward-mode" not in str(error):
