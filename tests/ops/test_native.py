@@ -6,6 +6,8 @@ asserts from the compiled program which path it ran: the kernels are custom
 calls named ``LearnactRational...``.
 """
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -117,7 +119,8 @@ def test_a_failed_build_keeps_the_xla_path(tmp_path, monkeypatch):
     _native._load.cache_clear()
     try:
         assert _native.status().startswith("off: "), _native.status()
-        assert list(tmp_path.iterdir()) == []  # no partial library left behind
+        # No partial library left behind, only the failure's marker.
+        assert [p.suffix for p in tmp_path.iterdir()] == [".failed"]
         x, a, b, g = _inputs((32, 8), (8, 6), (8, 4), seed=1)
         _, grads, hlo = _run("safe", x, a, b, g)
         assert NATIVE not in hlo
@@ -126,6 +129,90 @@ def test_a_failed_build_keeps_the_xla_path(tmp_path, monkeypatch):
         monkeypatch.undo()
         _native._load.cache_clear()
         _native.load("rational")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_second_order_derivatives_are_the_xla_paths(form, monkeypatch):
+    """A custom call has no derivative: grad of grad and the Hessian go through XLA's maths."""
+    _native_or_skip()
+    import jax
+    import jax.numpy as jnp
+
+    from learnact.ops import _rational_jax
+
+    x, a, b, _ = _inputs((6, 5), (5, 4), (5, 3), seed=9)
+    if form == "pade":
+        b = np.abs(b) * (np.arange(3) % 2 == 1)
+
+    def outer(a, b):
+        inner = jax.grad(lambda x: jnp.sum(_rational_jax.rational(x, a, b, form) ** 2))(x)
+        return jnp.sum(inner**2)
+
+    def hessian_diagonal(x):
+        h = jax.hessian(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form)))(x)
+        return np.asarray(h).reshape(x.size, x.size).diagonal()
+
+    got = [np.asarray(v) for v in jax.grad(outer, argnums=(0, 1))(a, b)] + [hessian_diagonal(x)]
+    monkeypatch.setenv("LEARNACT_NATIVE", "0")
+    want = [np.asarray(v) for v in jax.grad(outer, argnums=(0, 1))(a, b)] + [hessian_diagonal(x)]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5 * np.abs(w).max())
+
+
+def test_the_backward_pass_keeps_the_forward_passs_path(monkeypatch):
+    """Switched off between the forward pass and its backward pass: still the native gradient."""
+    _native_or_skip()
+    import jax
+
+    from learnact.ops import _native, _rational_jax
+
+    x, a, b, g = _inputs((16, 8), (8, 6), (8, 4), seed=4)
+    _, vjp = jax.vjp(lambda *v: _rational_jax.rational(*v, "safe"), x, a, b)
+    with _native.disabled():
+        grads = [np.asarray(v) for v in vjp(g)]
+    _check_gradients(grads, x, a, b, g, "safe")
+    assert _native.status().startswith("on: ")  # a switched-off call cached nothing
+
+
+def test_float64_beyond_degree_13_keeps_the_xla_path():
+    """The rare path's long double holds (degree + 2) float64 exponents up to degree 13."""
+    _native_or_skip()
+    import jax
+
+    with jax.enable_x64(True):
+        x = np.array([[1e300, -2.0, 0.5, -1e300]])
+        for degree, native in ((13, True), (14, False)):
+            a = np.full(degree + 1, 0.5)
+            b = np.full(degree, 0.25)
+            _, grads, hlo = _run("safe", x, a, b, np.ones_like(x))
+            assert (NATIVE in hlo) == native, degree
+            if native:  # (the XLA path's own gradients at 1e300 are NaN from degree 14)
+                assert not any(np.isnan(v).any() for v in grads), degree
+
+
+def test_a_failed_build_is_not_retried_and_a_library_is_readable_by_all(tmp_path, monkeypatch):
+    """A compiler that fails leaves a marker: the next process does not run it again."""
+    cache, counter, compiler = tmp_path / "cache", tmp_path / "builds", tmp_path / "cxx"
+    compiler.write_text(
+        f'#!/bin/sh\ncase "$*" in *" -o "*) echo build >> {counter}; exit 1;; esac\necho fake 1\n'
+    )
+    compiler.chmod(0o755)
+    monkeypatch.setenv("LEARNACT_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CXX", str(compiler))
+    _native._load.cache_clear()
+    try:
+        assert _native.status().startswith("off: RuntimeError")
+        assert len(list(cache.glob("*.failed"))) == 1 and counter.read_text() == "build\n"
+        _native._load.cache_clear()  # as a new process would
+        assert "an earlier build failed" in _native.status()
+        assert counter.read_text() == "build\n"  # the compiler was not run again
+    finally:
+        monkeypatch.undo()
+        _native._load.cache_clear()
+        _native.load("rational")
+    built = pathlib.Path(_native.status().removeprefix("on: "))
+    if built.exists():
+        assert built.stat().st_mode & 0o044 == 0o044  # group and others may read it
 
 
 def test_switched_off_by_the_environment(monkeypatch):

@@ -13,7 +13,9 @@ process needs them, and cached:
   jaxlib version, the compiler and the CPU (``-march=native`` code runs only
   where it was built);
 * written to a temporary file and renamed, so processes building at once
-  never load a partial library.
+  never load a partial library; readable by every user of a shared cache;
+* a build that failed leaves its compiler's message beside (``.failed``),
+  so later processes do not run the compiler again for nothing.
 
 Nothing is required: without a compiler, with an older JAX (no
 ``jax.ffi``), on another platform than Linux or macOS, or with
@@ -91,7 +93,8 @@ def cache_dir() -> pathlib.Path:
     """Where built kernels are kept (see the module docstring).
 
     Example:
-        >>> cache_dir().name in ("learnact", os.environ.get("LEARNACT_CACHE_DIR", "learnact"))
+        >>> chosen = os.environ.get("LEARNACT_CACHE_DIR")
+        >>> cache_dir() == pathlib.Path(chosen) if chosen else cache_dir().name == "learnact"
         True
     """
     if os.environ.get("LEARNACT_CACHE_DIR"):
@@ -107,14 +110,24 @@ def _compiler() -> str | None:
     return None
 
 
+# /proc/cpuinfo keys naming the CPU and what it can run (x86: vendor, model,
+# flags; ARM: implementer, part, features); not the ones that change by the
+# second (MHz) or by core (processor, apicid).
+_CPU_KEYS = (
+    "vendor_id", "cpu family", "model", "model name", "stepping", "flags",
+    "CPU implementer", "CPU architecture", "CPU variant", "CPU part", "CPU revision",
+    "Features", "isa", "uarch", "cpu",
+)  # fmt: skip
+
+
 def _cpu_identity() -> str:
-    """What ``-march=native`` depends on: the CPU's model and feature flags."""
+    """What ``-march=native`` depends on: the platform, the CPU's model and its features."""
     try:
-        text = pathlib.Path("/proc/cpuinfo").read_text()
+        lines = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        return platform.processor() or platform.machine()
-    wanted = [line for line in text.splitlines() if line.startswith(("model name", "flags"))]
-    return "\n".join(sorted(set(wanted)))
+        lines = []
+    wanted = {line for line in lines if line.split(":")[0].strip() in _CPU_KEYS}
+    return "\n".join([platform.platform(), platform.processor(), *sorted(wanted)])
 
 
 def _library_path(name: str, compiler: str) -> pathlib.Path:
@@ -155,6 +168,10 @@ def _build(name: str, compiler: str, target: pathlib.Path) -> None:
         )
         if done.returncode != 0:
             raise RuntimeError(f"{compiler} exited {done.returncode}: {done.stderr[-2000:]}")
+        # mkstemp made it private: a shared cache must be readable by its other users.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o755 & ~umask)
         os.replace(partial, target)  # atomic: another process loads all of it or none
     finally:
         if os.path.exists(partial):
@@ -163,9 +180,6 @@ def _build(name: str, compiler: str, target: pathlib.Path) -> None:
 
 @functools.cache
 def _load(name: str):
-    if not enabled():
-        _status[name] = "off: LEARNACT_NATIVE=0"
-        return None
     if sys.platform not in ("linux", "darwin"):
         _status[name] = f"off: no native build on {sys.platform}"
         return None
@@ -181,10 +195,16 @@ def _load(name: str):
         return None
     try:
         target = _library_path(name, compiler)
+        failed = target.with_suffix(".failed")
+        if failed.exists():  # this build failed before: do not pay the compiler again
+            raise RuntimeError(f"an earlier build failed ({failed}): {failed.read_text()[-500:]}")
         if not target.exists():
-            _LOG.info("learnact: building the native %s kernels into %s", name, target)
-            _build(name, compiler, target)
-        library = ctypes.cdll.LoadLibrary(str(target))
+            _build_or_mark(name, compiler, target, failed)
+        try:
+            library = ctypes.cdll.LoadLibrary(str(target))
+        except OSError:  # a file that does not load (truncated, another user's): build afresh
+            _build_or_mark(name, compiler, target, failed)
+            library = ctypes.cdll.LoadLibrary(str(target))
         for symbol in _TARGETS[name]:
             if symbol not in _registered:
                 jax.ffi.register_ffi_target(
@@ -199,12 +219,26 @@ def _load(name: str):
     return library
 
 
+def _build_or_mark(name, compiler, target, failed):
+    """Build ``target``; if the compiler fails, leave its message in ``failed`` and raise."""
+    _LOG.info("learnact: building the native %s kernels into %s", name, target)
+    try:
+        _build(name, compiler, target)
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        with contextlib.suppress(OSError):
+            failed.write_text(str(exc))
+        raise
+
+
 def load(name: str):
     """The native library ``name`` ("rational"), built if needed; None where unavailable.
 
     Once per process (the first call may take seconds: the compiler's); the
-    library's FFI targets are registered with JAX for the CPU.
+    library's FFI targets are registered with JAX for the CPU. None also
+    while :func:`enabled` is false (checked at every call).
     """
+    if not enabled():
+        return None
     with _LOCK:
         return _load(name)
 
@@ -216,5 +250,7 @@ def status(name: str = "rational") -> str:
         >>> status("rational").split(":")[0] in ("on", "off")
         True
     """
+    if not enabled():
+        return "off: switched off (LEARNACT_NATIVE=0 or learnact.ops._native.disabled())"
     load(name)
     return _status[name]

@@ -21,11 +21,13 @@
 //
 // Rows holding an |x| beyond `limit` (learnact.ops.rational.direct_limit, where
 // x^max(m, n) may leave float32's range) are computed one element at a time,
-// those elements in long double: its exponent range (to 1e4932) holds
-// x^9 for every finite float64, so P and Q are evaluated as they are and only
-// their ratio is rounded back; their coefficient-gradient terms are summed in
-// long double. A long double without that range fails the build (see the
-// static_assert), and learnact then keeps its XLA path.
+// those elements in long double: its exponent range (to 2^16384) holds
+// products of degree + 2 factors of the input type's range (the Python side
+// sends float64 only up to degree 13, float32 up to 125), so P and Q are
+// evaluated as they are and only their ratio is rounded back; their
+// coefficient-gradient terms are summed in long double. A long double without
+// that range fails the build (see the static_assert), and learnact then keeps
+// its XLA path.
 
 #include <algorithm>
 #include <cmath>
@@ -39,7 +41,8 @@
 
 namespace ffi = xla::ffi;
 
-static_assert(std::numeric_limits<long double>::max_exponent >= 4096,
+// _rational_jax._WIDE_MAX_EXPONENT (16381) relies on this range.
+static_assert(std::numeric_limits<long double>::max_exponent >= 16382,
               "the rare path needs a long double with a wide exponent range");
 
 namespace {

@@ -61,8 +61,8 @@ def _if_any(predicate, full, small, *operands):
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4))
-def _rational_vjp(x, numerator, denominator, form, native):
-    return _forward(x, numerator, denominator, form, native)
+def _rational_vjp(x, numerator, denominator, form, layout):
+    return _forward(x, numerator, denominator, form, layout)
 
 
 @functools.cache
@@ -78,6 +78,11 @@ def _branches(form):
 
 # --- the native CPU kernels (learnact/ops/_rational_cpu.cc) ----------------------------
 
+# Binary exponent range of the kernels' long double (x87 extended, or IEEE quad):
+# a product of (degree + 2) factors each below 2^maxexp of the input type stays
+# inside it (the kernel's static_assert holds the range to at least this).
+_WIDE_MAX_EXPONENT = 16381
+
 
 def _native_layout(x, numerator, denominator):
     """``(lead, rest)`` for the native kernels, or None where they do not apply.
@@ -87,7 +92,10 @@ def _native_layout(x, numerator, denominator):
     axis along which either coefficient array varies (at most the last axis),
     and the coefficients are broadcast to ``rest`` (small: a coefficient set
     per column). They take float32 or float64, all three arrays alike, and an
-    ``x`` as large as the result; anything else keeps the XLA path.
+    ``x`` as large as the result; anything else keeps the XLA path. So do
+    degrees whose powers of the largest finite input could leave long
+    double's range in the kernels' rare path (``_WIDE_MAX_EXPONENT``):
+    float64 up to degree 13, float32 up to 125.
     """
     dtype = x.dtype
     if (
@@ -99,6 +107,8 @@ def _native_layout(x, numerator, denominator):
         or len(numerator.shape) - 1 > x.ndim
         or len(denominator.shape) - 1 > x.ndim
         or jnp.broadcast_shapes(x.shape, numerator.shape[:-1], denominator.shape[:-1]) != x.shape
+        or (max(numerator.shape[-1] - 1, denominator.shape[-1]) + 2) * jnp.finfo(dtype).maxexp
+        > _WIDE_MAX_EXPONENT
         or not _native.enabled()
         or _native.load("rational") is None
     ):
@@ -137,9 +147,15 @@ def _native_attributes(numerator, denominator, form):
     return {"form": np.int32(FORMS.index(form)), "limit": np.float64(limit)}
 
 
-def _native_forward(x, numerator, denominator, form):
-    """``P(x) / Q(x)`` by the native kernel (``_native_layout`` must apply)."""
-    lead, rest = _native_layout(x, numerator, denominator)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
+def _native_forward(x, numerator, denominator, form, layout):
+    """``P(x) / Q(x)`` by the native kernel, for ``layout = _native_layout(...)``.
+
+    A custom call has no derivative of its own: differentiated (a
+    second-order derivative of :func:`rational`, forward mode), it is the
+    XLA path's.
+    """
+    lead, rest = layout
     a, b = (_columns(c, lead, rest, x.ndim) for c in (numerator, denominator))
     call = jax.ffi.ffi_call(
         _native_name("Forward", x.dtype),
@@ -149,9 +165,13 @@ def _native_forward(x, numerator, denominator, form):
     return call(x, a, b, **_native_attributes(numerator, denominator, form))
 
 
-def _native_grads(x, numerator, denominator, g, form):
-    """``(dx, d_numerator, d_denominator)`` by the native kernel, in one pass over ``x``, ``g``."""
-    lead, rest = _native_layout(x, numerator, denominator)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(4, 5))
+def _native_grads(x, numerator, denominator, g, form, layout):
+    """``(dx, d_numerator, d_denominator)`` by the native kernel, in one pass over ``x``, ``g``.
+
+    Differentiated (second-order derivatives), it is the XLA path's backward pass.
+    """
+    lead, rest = layout
     a, b = (_columns(c, lead, rest, x.ndim) for c in (numerator, denominator))
     call = jax.ffi.ffi_call(
         _native_name("Backward", x.dtype),
@@ -170,15 +190,29 @@ def _native_grads(x, numerator, denominator, g, form):
     )
 
 
-def _forward(x, numerator, denominator, form, native):
-    if native:
-        return _native_forward(x, numerator, denominator, form)
+@_native_forward.defjvp
+def _native_forward_jvp(form, layout, primals, tangents):
+    return jax.jvp(lambda *p: _xla_forward(*p, form), primals, tangents)
+
+
+@_native_grads.defjvp
+def _native_grads_jvp(form, layout, primals, tangents):
+    return jax.jvp(lambda *p: _xla_grads(form, *p), primals, tangents)
+
+
+def _forward(x, numerator, denominator, form, layout):
+    if layout is not None:
+        return _native_forward(x, numerator, denominator, form, layout)
+    return _xla_forward(x, numerator, denominator, form)
+
+
+def _xla_forward(x, numerator, denominator, form):
     full, small, _, _ = _branches(form)
     return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator)
 
 
-def _fwd(x, numerator, denominator, form, native):
-    return _forward(x, numerator, denominator, form, native), (x, numerator, denominator)
+def _fwd(x, numerator, denominator, form, layout):
+    return _forward(x, numerator, denominator, form, layout), (x, numerator, denominator)
 
 
 def _moments(terms):
@@ -330,10 +364,14 @@ def _split_grads_whole(x, numerator, denominator, g, form):
     return dx.astype(x.dtype), inside[1] + dn_out, inside[2] + dd_out
 
 
-def _bwd(form, native, residuals, g):
+def _bwd(form, layout, residuals, g):
     x, numerator, denominator = residuals
-    if native and g.shape == x.shape and g.dtype == x.dtype:
-        return _native_grads(x, numerator, denominator, g, form)
+    if layout is not None and g.shape == x.shape and g.dtype == x.dtype:
+        return _native_grads(x, numerator, denominator, g, form, layout)
+    return _xla_grads(form, x, numerator, denominator, g)
+
+
+def _xla_grads(form, x, numerator, denominator, g):
     _, _, full, small = _branches(form)
     return _if_any(_big(x, numerator, denominator), full, small, x, numerator, denominator, g)
 
@@ -346,8 +384,8 @@ def rational(x, numerator, denominator, form):
     try:
         # Decided once, here: the backward pass (traced later, maybe outside a
         # `_native.disabled()` block) takes the same path as the forward pass.
-        native = _native_layout(x, numerator, denominator) is not None
-        return _rational_vjp(x, numerator, denominator, form, native)
+        layout = _native_layout(x, numerator, denominator)
+        return _rational_vjp(x, numerator, denominator, form, layout)
     except TypeError as error:
         # jax.custom_vjp has no forward mode (jax.jvp, jax.jacfwd): plain autodiff form.
         if "forward-mode" not in str(error):

@@ -92,9 +92,10 @@ def rational(x, numerator, denominator, *, form="safe"):
 
     Gradients: on JAX and PyTorch a fused backward pass computes the input
     gradient and every coefficient gradient in closed form, recomputing ``P``
-    and ``Q`` from the saved inputs (on JAX twice: for ``dy/dx``, and a chunk
-    of batch rows at a time for the coefficient gradients, so that no
-    input-sized temporary is kept):
+    and ``Q`` from the saved inputs (on a CPU under JAX, in one pass of
+    learnact's native kernel, see docs/backends.md; elsewhere on JAX twice:
+    for ``dy/dx``, and a chunk of batch rows at a time for the coefficient
+    gradients, so that no input-sized temporary is kept):
 
         dy/dx = (P'(x) - y Q'(x)) / Q,   dy/da_k = x^k / Q,
         dy/db_k = -(y / Q) dQ/db_k,  dQ/db_k = sign(b_k) |x|^k (safe),
@@ -105,7 +106,8 @@ def rational(x, numerator, denominator, *, form="safe"):
     difference quotient, and PyTorch's and TensorFlow's autodiff of ``abs``;
     JAX's uses 1): a safe-form ``b_k`` that is exactly 0 gets no gradient, on
     every backend. Inputs beyond ``direct_limit`` (never in practice) take the
-    autodiff of the scaled form. On TensorFlow, autodiff of the same values.
+    autodiff of the scaled form (the native kernel: the same formulas in long
+    double). On TensorFlow, autodiff of the same values.
 
     Args:
         x: tensor of any shape ``(..., *param_shape)``.
