@@ -67,13 +67,10 @@ inline V Splat(S s) {
   }
 }
 
+// `mask ? a : b` lane by lane (GCC/Clang vector extensions) or for a scalar.
 template <typename V>
 inline V Select(decltype(V{} < V{}) mask, V a, V b) {
-  if constexpr (std::is_arithmetic_v<V>) {
-    return mask ? a : b;
-  } else {
-    return mask ? a : b;
-  }
+  return mask ? a : b;
 }
 
 template <typename V>
@@ -296,7 +293,7 @@ void Backward(const T* x, const T* g, const T* a, const T* b, T* dx, T* da, T* d
   }
 }
 
-template <typename T, typename F>
+template <typename F>
 ffi::Error ByForm(int32_t form, F&& call) {
   switch (form) {
     case 0: call(std::integral_constant<int, 0>{}); break;
@@ -315,7 +312,7 @@ ffi::Error ForwardHandler(ffi::Buffer<D> x, ffi::Buffer<D> a, ffi::Buffer<D> b,
   const int64_t cols = a.dimensions()[1];
   const int64_t rows = cols ? x.element_count() / cols : 0;
   const int64_t m1 = a.dimensions()[0], n = b.dimensions()[0];
-  return ByForm<T>(form, [&](auto f) {
+  return ByForm(form, [&](auto f) {
     Forward<decltype(f)::value, T>(x.typed_data(), a.typed_data(), b.typed_data(), y->typed_data(),
                                    rows, cols, m1, n, limit);
   });
@@ -329,7 +326,7 @@ ffi::Error BackwardHandler(ffi::Buffer<D> x, ffi::Buffer<D> g, ffi::Buffer<D> a,
   const int64_t cols = a.dimensions()[1];
   const int64_t rows = cols ? x.element_count() / cols : 0;
   const int64_t m1 = a.dimensions()[0], n = b.dimensions()[0];
-  return ByForm<T>(form, [&](auto f) {
+  return ByForm(form, [&](auto f) {
     Backward<decltype(f)::value, T>(x.typed_data(), g.typed_data(), a.typed_data(), b.typed_data(),
                                     dx->typed_data(), da->typed_data(), db->typed_data(), rows,
                                     cols, m1, n, limit);

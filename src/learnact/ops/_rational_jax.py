@@ -276,7 +276,7 @@ def _coefficient_grads(x, numerator, denominator, g, form):
     param_shape = numerator.shape[:-1]
     shape = g.shape
     ndim = len(shape)
-    padded = (1,) * (ndim - len(param_shape)) + tuple(param_shape)
+    padded = _padded(param_shape, ndim)
     lead = 0
     while lead < ndim and padded[lead] == 1:
         lead += 1
@@ -366,7 +366,7 @@ def _split_grads_whole(x, numerator, denominator, g, form):
 
 def _bwd(form, layout, residuals, g):
     x, numerator, denominator = residuals
-    if layout is not None and g.shape == x.shape and g.dtype == x.dtype:
+    if layout is not None:  # the cotangent is shaped as x (the layout asks for that)
         return _native_grads(x, numerator, denominator, g, form, layout)
     return _xla_grads(form, x, numerator, denominator, g)
 
