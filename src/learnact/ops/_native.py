@@ -3,7 +3,9 @@
 Some closed forms run faster as one hand-written loop than as what XLA:CPU
 makes of them (``_rational_cpu.cc``: the rational function's forward and
 backward passes in one pass over the data, 1.8x faster than the fused XLA
-program at 256x512). They are XLA FFI custom calls, compiled from the C++
+program at 256x512; ``_bspline_cpu.cc``: the B-splines that can be nonzero
+at each input and their derivatives, where XLA runs the Cox-de Boor recursion
+over every knot). They are XLA FFI custom calls, compiled from the C++
 source shipped with learnact by the machine's C++ compiler against the
 installed jaxlib's headers (``jax.ffi.include_dir()``), the first time a
 process needs them, and cached:
@@ -41,7 +43,10 @@ import tempfile
 import threading
 
 _LOG = logging.getLogger(__name__)
-_SOURCES = {"rational": pathlib.Path(__file__).with_name("_rational_cpu.cc")}
+_SOURCES = {
+    "rational": pathlib.Path(__file__).with_name("_rational_cpu.cc"),
+    "bspline": pathlib.Path(__file__).with_name("_bspline_cpu.cc"),
+}
 # The handlers each library defines (XLA_FFI_DEFINE_HANDLER_SYMBOL), registered under these names.
 _TARGETS = {
     "rational": (
@@ -49,7 +54,8 @@ _TARGETS = {
         "LearnactRationalForwardF64",
         "LearnactRationalBackwardF32",
         "LearnactRationalBackwardF64",
-    )
+    ),
+    "bspline": ("LearnactBsplineTableF32", "LearnactBsplineTableF64"),
 }
 _FLAGS = ("-O3", "-march=native", "-std=c++17", "-shared", "-fPIC", "-w")
 _COMPILE_TIMEOUT_S = 300
@@ -232,7 +238,7 @@ def _build_or_mark(name, compiler, target, failed):
 
 
 def load(name: str):
-    """The native library ``name`` ("rational"), built if needed; None where unavailable.
+    """The native library ``name`` ("rational", "bspline"), built if needed; None where unavailable.
 
     Once per process (the first call may take seconds: the compiler's); the
     library's FFI targets are registered with JAX for the CPU. None also

@@ -387,6 +387,9 @@ def bspline_basis(x, knots, spline_order: int):
     count = int(knots.shape[-1]) - 1 - k
     x = ops.expand_dims(_clamp_to_support(x, knots), -1)
     if keras.backend.backend() == "jax":
+        native = _native_bsplines(x[..., 0], knots, k, dense=True)
+        if native is not None:
+            return native[1]
         return _bspline_taylor(x, knots, k, count)
     b = ops.cast(
         ops.logical_and(ops.greater_equal(x, knots[:, :-1]), ops.less(x, knots[:, 1:])), x.dtype
@@ -426,6 +429,39 @@ def _bspline_taylor(x, knots, k: int, count: int):
     return y
 
 
+def _native_bsplines(x, knots, k: int, dense: bool):
+    """``(start, values)`` of B-splines by the native CPU kernel (JAX), or None where not."""
+    from learnact.ops import _bspline_jax
+
+    return _bspline_jax.bspline_basis(x, knots, k, dense, _xla_derivative_table)
+
+
+def _xla_derivative_table(x0, knots, k: int, dense: bool):
+    """What the native kernel computes, in ``keras.ops``: ``(start, table)``, ``table[d] = B^(d)``.
+
+    The local recursion of :func:`local_bspline_basis`, carrying the
+    derivatives as :func:`_bspline_taylor` does; the dense form scatters the
+    ``k + 1`` functions to their places. Only the native path's derivative
+    with respect to the knots runs it.
+    """
+    interval, t, valid = _knot_window(x0, knots, k)
+    zero = ops.zeros_like(x0)
+    level = [[zero]] * k + [[ops.cast(valid, x0.dtype)], [zero]]
+    for p in range(1, k + 1):
+        level = [
+            _raise_degree(level[r], level[r + 1], x0, t[r], t[r + 1], t[r + p], t[r + p + 1])
+            for r in range(k + 1)
+        ] + [[zero] * (p + 1)]
+    table = ops.stack([ops.stack([level[r][d] for r in range(k + 1)], -1) for d in range(k + 1)])
+    start = interval - k
+    if dense:
+        index = ops.expand_dims(start, -1) + np.arange(k + 1, dtype="int32")
+        columns = np.arange(int(knots.shape[-1]) - 1 - k, dtype="int32")
+        onehot = ops.equal(ops.expand_dims(index, -1), columns)
+        table = ops.sum(ops.where(onehot, ops.expand_dims(table, -1), 0), axis=-2)
+    return start, table
+
+
 def _raise_degree(lower, upper, x, t_j, t_j1, t_jp, t_jp1):
     """Derivatives ``0..p`` of ``B_j^p`` from those ``0..p-1`` of ``B_j^{p-1}``, ``B_{j+1}^{p-1}``.
 
@@ -443,6 +479,24 @@ def _raise_degree(lower, upper, x, t_j, t_j1, t_jp, t_jp1):
             value = value + d * (a * lower[d - 1] - c * upper[d - 1])
         out.append(value)
     return out
+
+
+def _knot_window(x, knots, k: int):
+    """``(i, [t_{i-k} .. t_{i+k+1}], valid)``: each input's knot interval ``t_i <= x < t_{i+1}``.
+
+    ``i`` is the number of knots ``<= x`` less one; ``valid`` where
+    ``0 <= i <= M - 2``. The window's indices are clipped at the ends: a
+    clipped knot only meets B-splines whose index falls outside
+    ``0 .. M - 2 - k``, which :func:`spline_contract` drops.
+    """
+    m = int(knots.shape[-1])
+    at = ops.expand_dims(x, -1)
+    interval = ops.cast(ops.sum(ops.cast(ops.greater_equal(at, knots), "int32"), axis=-1), "int32")
+    interval = interval - 1
+    near = ops.clip(ops.expand_dims(interval, -1) + np.arange(-k, k + 2, dtype="int32"), 0, m - 1)
+    t = _take_rows(knots, near)
+    valid = ops.logical_and(ops.greater_equal(interval, 0), ops.less_equal(interval, m - 2))
+    return interval, [t[..., s] for s in range(2 * k + 2)], valid
 
 
 def _safe_reciprocal(d):
@@ -616,17 +670,12 @@ def local_bspline_basis(x, knots, spline_order: int):
     knots = ops.cast(knots, x.dtype)
     k = check_int("spline_order", spline_order, minimum=0)
     _function_count(knots, k)
-    m = int(knots.shape[-1])
     x = _clamp_to_support(x, knots)
-    at = ops.stop_gradient(ops.expand_dims(x, -1))
-    interval = ops.cast(ops.sum(ops.cast(ops.greater_equal(at, knots), "int32"), axis=-1), "int32")
-    interval = interval - 1
-    # t_{i-k} .. t_{i+k+1}, clipped at the ends: a clipped knot only meets B-splines
-    # whose index falls outside 0 .. M - 2 - k, which spline_contract drops.
-    near = ops.clip(ops.expand_dims(interval, -1) + np.arange(-k, k + 2, dtype="int32"), 0, m - 1)
-    t = _take_rows(knots, near)
-    t = [t[..., s] for s in range(2 * k + 2)]
-    valid = ops.logical_and(ops.greater_equal(interval, 0), ops.less_equal(interval, m - 2))
+    if keras.backend.backend() == "jax":
+        native = _native_bsplines(x, knots, k, dense=False)
+        if native is not None:
+            return native
+    interval, t, valid = _knot_window(ops.stop_gradient(x), knots, k)
     zero = ops.zeros_like(x)
     # b[r] = B_{i-k+r}^p; b[k + 1] = B_{i+1}^p, 0 at x < t_{i+1} for every p.
     b = [zero] * k + [ops.cast(valid, x.dtype), zero]
