@@ -11,7 +11,8 @@
 //     B_{s+r}^k at x[n, c] (the local form, W = k + 1), or table[d, n, c, j]
 //     that of B_j^k (the dense form, attribute dense = 1, W = M - 1 - k).
 // A vector holds L consecutive rows of one column (read and written strided).
-// An x outside t_0 <= x < t_{M-1} (or NaN) has no interval: every value is 0.
+// An x outside t_0 <= x < t_{M-1} has no interval: every value is 0. A NaN x
+// gives NaN everywhere (as the XLA path's arithmetic does), never a silent 0.
 //
 // The recursion is learnact.ops.basis's (its XLA path is the reference):
 // Cox-de Boor on the 2k + 2 knots t_{i-k} .. t_{i+k+1} (indices clipped to
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "xla/ffi/api/ffi.h"
@@ -109,7 +111,7 @@ void Block(const T* xs, int64_t count, int64_t cols, int64_t plane, bool dense, 
       const V c = inv[r + 1];
       const V left = (v - t[r]) * a;
       const V right = (t[r + p + 1] - v) * c;
-      for (int d = p; d >= 0; --d) {
+      for (int d = std::min(p, rows - 1); d >= 0; --d) {  // no row past the last asked for
         V value = d < p ? left * b[r][d] + right * b[r + 1][d] : V{} + T(0);
         if (d > 0) value += T(d) * (a * b[r][d - 1] - c * b[r + 1][d - 1]);
         b[r][d] = value;
@@ -120,6 +122,12 @@ void Block(const T* xs, int64_t count, int64_t cols, int64_t plane, bool dense, 
   for (int l = 0; l < count; ++l) {
     starts[l * cols] = static_cast<int32_t>(interval[l] - K);
     T* cell = out + l * cols * width;
+    if (v[l] != v[l]) {
+      for (int d = 0; d < rows; ++d) {
+        std::fill(cell + d * plane, cell + d * plane + width, std::numeric_limits<T>::quiet_NaN());
+      }
+      continue;
+    }
     if (!dense) {
       for (int d = 0; d < rows; ++d) {
         for (int r = 0; r <= K; ++r) cell[d * plane + r] = b[r][d][l];
@@ -185,7 +193,8 @@ ffi::Error TableHandler(ffi::Buffer<D> x, ffi::Buffer<D> knots,
   if (xd.size() != 2 || kd.size() != 2 || td.size() != 4 || kd[0] != xd[1] || k < 0 ||
       k > kMaxOrder || kd[1] < k + 2 || rows < 1 || rows > k + 1 || td[0] != rows ||
       td[1] != xd[0] || td[2] != xd[1] ||
-      td[3] != (dense ? kd[1] - 1 - k : k + 1)) {
+      td[3] != (dense ? kd[1] - 1 - k : k + 1) || start->dimensions().size() != 2 ||
+      start->dimensions()[0] != xd[0] || start->dimensions()[1] != xd[1]) {
     return ffi::Error::InvalidArgument(
         "bspline table: x (N, C), knots (C, M), table (rows, N, C, W), 0 <= k <= 10");
   }
