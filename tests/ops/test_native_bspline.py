@@ -46,19 +46,6 @@ def _inputs(knots, n, seed, k=1):
     return x
 
 
-def _placed(start, values, count):
-    """The local form's values at their functions' places, ``(..., inputs, count)``."""
-    start, values = np.asarray(start), np.asarray(values)
-    dense = np.zeros(values.shape[:-1] + (count,))
-    for r in range(values.shape[-1]):
-        index = start + r
-        ok = (index >= 0) & (index < count)
-        np.put_along_axis(
-            dense, np.where(ok, index, 0)[..., None], np.where(ok, values[..., r], 0)[..., None], -1
-        )
-    return dense
-
-
 def _scipy_derivative(x, knots, k, coefficients, order):
     """``d^order/dx^order sum_j c_j B_j(x)`` by scipy, on the base interval ``t_k .. t_{M-1-k}``.
 

@@ -49,7 +49,7 @@ def bspline_basis(x, knots, order: int, dense: bool, reference):
         order: ``k``.
         dense: the dense form rather than the local one.
         reference: ``reference(x, knots, order, dense)``, the XLA path's
-            ``(start, table)`` (``table[d]`` the d-th derivatives), whose
+            table (``table[d]`` the d-th derivatives, in the same form), whose
             derivative with respect to the knots is used where they are
             differentiated.
 
@@ -60,16 +60,12 @@ def bspline_basis(x, knots, order: int, dense: bool, reference):
         (:func:`learnact.ops._native.status`).
     """
     if (
-        jax.default_backend() != "cpu"
-        or x.ndim == 0
-        or x.dtype not in (jnp.float32, jnp.float64)
-        or knots.dtype != x.dtype
+        x.ndim == 0
         or knots.ndim != 2
         or knots.shape[0] != x.shape[-1]
         or not 0 <= order <= NATIVE_MAX_ORDER
         or knots.shape[-1] < order + 2
-        or not _native.enabled()
-        or _native.load("bspline") is None
+        or not _native.usable("bspline", x.dtype, knots.dtype)
     ):
         return None
     dense = bool(dense)
@@ -129,7 +125,7 @@ def _pair_jvp(d, order, dense, reference, primals, tangents):
         for i in (0, 1):
             if d + i <= order:
                 _, from_knots = jax.jvp(
-                    lambda t, i=i: reference(x, t, order, dense)[1][d + i], (knots,), (dknots,)
+                    lambda t, i=i: reference(x, t, order, dense)[d + i], (knots,), (dknots,)
                 )
                 tangent[i] = tangent[i] + from_knots
     return (value, following), tuple(tangent)

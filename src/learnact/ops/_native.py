@@ -250,6 +250,31 @@ def load(name: str):
         return _load(name)
 
 
+def usable(name: str, *dtypes) -> bool:
+    """Whether the native library ``name`` runs here on arrays of ``dtypes``.
+
+    Contract: JAX's default backend is the CPU, every dtype is float32 or
+    float64 and all are alike (the kernels take no mixed or other types), and
+    the library loads (:func:`load`: switched on, built, registered). Traced
+    computations check it once, when they are traced.
+
+    Example:
+        >>> import numpy as np
+        >>> usable("rational", np.float16)
+        False
+    """
+    import jax
+    import numpy as np
+
+    kinds = {np.dtype(d) for d in dtypes}
+    return (
+        jax.default_backend() == "cpu"
+        and len(kinds) == 1
+        and kinds <= {np.dtype("float32"), np.dtype("float64")}
+        and load(name) is not None
+    )
+
+
 def status(name: str = "rational") -> str:
     """``"on: PATH"`` or ``"off: REASON"`` for the native library ``name`` (loading it first).
 

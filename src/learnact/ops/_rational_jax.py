@@ -99,18 +99,13 @@ def _native_layout(x, numerator, denominator):
     """
     dtype = x.dtype
     if (
-        jax.default_backend() != "cpu"
-        or x.ndim == 0
-        or dtype not in (jnp.float32, jnp.float64)
-        or numerator.dtype != dtype
-        or denominator.dtype != dtype
+        x.ndim == 0
         or len(numerator.shape) - 1 > x.ndim
         or len(denominator.shape) - 1 > x.ndim
         or jnp.broadcast_shapes(x.shape, numerator.shape[:-1], denominator.shape[:-1]) != x.shape
         or (max(numerator.shape[-1] - 1, denominator.shape[-1]) + 2) * jnp.finfo(dtype).maxexp
         > _WIDE_MAX_EXPONENT
-        or not _native.enabled()
-        or _native.load("rational") is None
+        or not _native.usable("rational", dtype, numerator.dtype, denominator.dtype)
     ):
         return None
     padded = [_padded(c.shape[:-1], x.ndim) for c in (numerator, denominator)]

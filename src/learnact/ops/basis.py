@@ -385,12 +385,13 @@ def bspline_basis(x, knots, spline_order: int):
     knots = ops.cast(knots, x.dtype)
     k = check_int("spline_order", spline_order, minimum=0)
     count = int(knots.shape[-1]) - 1 - k
-    x = ops.expand_dims(_clamp_to_support(x, knots), -1)
+    x = _clamp_to_support(x, knots)
     if keras.backend.backend() == "jax":
-        native = _native_bsplines(x[..., 0], knots, k, dense=True)
+        native = _native_bsplines(x, knots, k, dense=True)
         if native is not None:
             return native[1]
-        return _bspline_taylor(x, knots, k, count)
+        return _bspline_taylor(ops.expand_dims(x, -1), knots, k, count)
+    x = ops.expand_dims(x, -1)
     b = ops.cast(
         ops.logical_and(ops.greater_equal(x, knots[:, :-1]), ops.less(x, knots[:, 1:])), x.dtype
     )
@@ -406,6 +407,20 @@ def bspline_basis(x, knots, spline_order: int):
 def _bspline_taylor(x, knots, k: int, count: int):
     """:func:`bspline_basis` as a Taylor polynomial around a stopped copy of ``x`` (see there)."""
     x0 = ops.stop_gradient(x)
+    derivatives = _dense_derivatives(x0, knots, k, count)
+    h = x - x0
+    y, power = derivatives[0] + 0 * h, 1  # 0 * h: still a function of x when k = 0
+    for d in range(1, k + 1):
+        power = power * h / d
+        y = y + derivatives[d] * power
+    return y
+
+
+def _dense_derivatives(x0, knots, k: int, count: int) -> list:
+    """``[B^(0)(x0), .., B^(k)(x0)]``, each ``(..., inputs, count)``: the recursion over every knot.
+
+    ``x0`` is ``(..., inputs, 1)``, clamped.
+    """
 
     def t(r):  # t_{j+r} for j = 0 .. count-1
         return knots[:, r : r + count]
@@ -414,19 +429,13 @@ def _bspline_taylor(x, knots, k: int, count: int):
     inside = [
         ops.logical_and(ops.greater_equal(x0, t(r)), ops.less(x0, t(r + 1))) for r in range(k + 1)
     ]
-    level = [[ops.cast(b, x.dtype)] for b in inside]
+    level = [[ops.cast(b, x0.dtype)] for b in inside]
     for p in range(1, k + 1):
         level = [
             _raise_degree(level[r], level[r + 1], x0, t(r), t(r + 1), t(r + p), t(r + p + 1))
             for r in range(k + 1 - p)
         ]
-    derivatives = level[0]
-    h = x - x0
-    y, power = derivatives[0] + 0 * h, 1  # 0 * h: still a function of x when k = 0
-    for d in range(1, k + 1):
-        power = power * h / d
-        y = y + derivatives[d] * power
-    return y
+    return level[0]
 
 
 def _native_bsplines(x, knots, k: int, dense: bool):
@@ -437,14 +446,17 @@ def _native_bsplines(x, knots, k: int, dense: bool):
 
 
 def _xla_derivative_table(x0, knots, k: int, dense: bool):
-    """What the native kernel computes, in ``keras.ops``: ``(start, table)``, ``table[d] = B^(d)``.
+    """What the native kernel computes, in ``keras.ops``: ``table[d] = B^(d)(x0)``, stacked.
 
-    The local recursion of :func:`local_bspline_basis`, carrying the
-    derivatives as :func:`_bspline_taylor` does; the dense form scatters the
-    ``k + 1`` functions to their places. Only the native path's derivative
-    with respect to the knots runs it.
+    Dense: the recursion of :func:`_bspline_taylor` over every knot. Local:
+    that of :func:`local_bspline_basis` on each input's knot window, carrying
+    the derivatives the same way. Only the native path's derivative with
+    respect to the knots runs it.
     """
-    interval, t, valid = _knot_window(x0, knots, k)
+    if dense:
+        count = int(knots.shape[-1]) - 1 - k
+        return ops.stack(_dense_derivatives(ops.expand_dims(x0, -1), knots, k, count))
+    _, t, valid = _knot_window(x0, knots, k)
     zero = ops.zeros_like(x0)
     level = [[zero]] * k + [[ops.cast(valid, x0.dtype)], [zero]]
     for p in range(1, k + 1):
@@ -452,14 +464,7 @@ def _xla_derivative_table(x0, knots, k: int, dense: bool):
             _raise_degree(level[r], level[r + 1], x0, t[r], t[r + 1], t[r + p], t[r + p + 1])
             for r in range(k + 1)
         ] + [[zero] * (p + 1)]
-    table = ops.stack([ops.stack([level[r][d] for r in range(k + 1)], -1) for d in range(k + 1)])
-    start = interval - k
-    if dense:
-        index = ops.expand_dims(start, -1) + np.arange(k + 1, dtype="int32")
-        columns = np.arange(int(knots.shape[-1]) - 1 - k, dtype="int32")
-        onehot = ops.equal(ops.expand_dims(index, -1), columns)
-        table = ops.sum(ops.where(onehot, ops.expand_dims(table, -1), 0), axis=-2)
-    return start, table
+    return ops.stack([ops.stack([level[r][d] for r in range(k + 1)], -1) for d in range(k + 1)])
 
 
 def _raise_degree(lower, upper, x, t_j, t_j1, t_jp, t_jp1):
