@@ -268,13 +268,13 @@ def test_the_original_still_works_after_its_snapped_copy_is_trained():
     np.testing.assert_array_equal(model.predict(x, verbose=0), before)
 
 
-def test_a_simpler_function_wins_only_within_a_decade_and_above_the_threshold():
+def test_a_simpler_function_wins_only_within_16x_and_above_the_threshold():
     from learnact.symbolic.snap import Fit, choose
 
     def fits(*r2s):
         return [Fit(name, r2, (1.0, 1.0, 0.0, 0.0)) for name, r2 in zip("xyz", r2s, strict=False)]
 
-    assert choose(fits(0.999996, 0.999999), 0.99).function == "x"  # 4e-6 <= 10 * 1e-6
-    assert choose(fits(0.99998, 0.999999), 0.99).function == "y"  # 2e-5 > 10 * 1e-6
-    assert choose(fits(0.95, 0.991), 0.99).function == "y"  # within a decade, below min_r2
+    assert choose(fits(0.999985, 0.999999), 0.99).function == "x"  # 1.5e-5 <= 16 * 1e-6
+    assert choose(fits(0.999983, 0.999999), 0.99).function == "y"  # 1.7e-5 > 16 * 1e-6
+    assert choose(fits(0.95, 0.991), 0.99).function == "y"  # within 16x, below min_r2
     assert choose(fits(0.95, 0.98), 0.99) is None
