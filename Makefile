@@ -27,11 +27,14 @@ demo: install
 # TensorFlow (tests/backends: native use of each framework, each test skipped
 # with its reason on the other two; tests/kan and tests/symbolic once they exist).
 # Tests are spread one by one over the two workers (worksteal: a few long
-# subprocess tests no longer hold one worker while the other idles).
+# subprocess tests no longer hold one worker while the other idles), and the
+# JAX compilation cache they share (conftest.py) starts empty on every run, as
+# on a fresh clone.
 BACKEND_TESTS := tests/ops tests/layers tests/initializers tests/gradients tests/backends \
 	$(wildcard tests/kan tests/symbolic)
 test: install
 	$(BIN)/lint-imports
+	rm -rf .cache/jax
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 --dist worksteal -q --doctest-modules tests src
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 --dist worksteal -q $(BACKEND_TESTS)
 	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n 2 --dist worksteal -q $(BACKEND_TESTS)

@@ -113,7 +113,7 @@ def test_data_parallel_needs_jax(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_sigkill_then_resume_keeps_each_epoch_once(tmp_path):
+def test_sigkill_then_resume_keeps_each_epoch_once(tmp_path, capsys):
     out = tmp_path / "run"
     # Batches of 2 make an epoch last ~1 s, so the kill lands inside epoch 1 or 2.
     argv = ["train", "--epochs", "3", "--batch-size", "2", "--quiet", "--out", str(out)]
@@ -134,11 +134,10 @@ def test_sigkill_then_resume_keeps_each_epoch_once(tmp_path):
     assert process.returncode == -signal.SIGKILL
     assert not (out / "metrics.json").exists()
 
-    resumed = subprocess.run(
-        [*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=300
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert "resuming" in resumed.stdout and "after epoch" in resumed.stdout
+    # The resumed run in this process (the folder is all it reads).
+    assert main([*argv, "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert "resuming" in printed and "after epoch" in printed
     assert [row["epoch"] for row in read_history(history)] == [0, 1, 2]
     metrics = json.loads((out / "metrics.json").read_text())
     assert METRIC_KEYS <= set(metrics) and metrics["epochs"] == 3
@@ -169,6 +168,28 @@ def _train_process(out, *args, backend=None):
     return cmd, env
 
 
+def _train_here(out, *args, monkeypatch, capsys):
+    """The run of :func:`_train_process`, in this process: ``(exit code, stdout)``.
+
+    For the runs before and after the one a test interrupts or starves: they
+    only read and write the run folder, which a new process would find the
+    same, and this process has already imported and compiled what a new one
+    would spend seconds on.
+    """
+    import learnact.training.run as run
+
+    load = run.load_dataset
+
+    def small(*a, **k):
+        (x, y), (xt, yt) = load(*a, **k)
+        return (x[:300], y[:300]), (xt[:100], yt[:100])
+
+    monkeypatch.setattr(run, "load_dataset", small)
+    capsys.readouterr()
+    code = main(["train", "--batch-size", "1", "--quiet", "--out", str(out), *args])
+    return code, capsys.readouterr().out
+
+
 # Seconds after epoch 0 is backed up (epoch 1 starting) at which Ctrl-C is sent: at the
 # epoch boundary and inside the epoch. (An earlier 0.3 s case ran the same path as
 # 0.9 s, mid-epoch, for 25-30 s of a suite at its 15-minute budget.)
@@ -177,7 +198,7 @@ SIGINT_DELAYS = (0.0, 0.9)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", SIGINT_DELAYS)
-def test_sigint_mid_epoch_stops_with_130_and_resumes(tmp_path, delay):
+def test_sigint_mid_epoch_stops_with_130_and_resumes(tmp_path, delay, monkeypatch, capsys):
     out = tmp_path / "run"
     cmd, env = _train_process(out, "--epochs", "30")
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -200,10 +221,11 @@ def test_sigint_mid_epoch_stops_with_130_and_resumes(tmp_path, delay):
     assert [row["epoch"] for row in read_history(out / "history.csv")] == list(range(done))
     assert not (out / "metrics.json").exists()
 
-    cmd, env = _train_process(out, "--epochs", str(done + 1), "--resume")
-    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"resuming {out} after epoch {done}" in resumed.stdout
+    code, printed = _train_here(
+        out, "--epochs", str(done + 1), "--resume", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0
+    assert f"resuming {out} after epoch {done}" in printed
     assert [row["epoch"] for row in read_history(out / "history.csv")] == list(range(done + 1))
 
 
@@ -224,11 +246,12 @@ def _assert_one_line_no_space(result):
 
 
 @pytest.mark.slow
-def test_full_disk_is_one_line_keeps_the_checkpoint_and_resumes(small_disk):
+def test_full_disk_is_one_line_keeps_the_checkpoint_and_resumes(small_disk, monkeypatch, capsys):
     out = small_disk / "run"
-    cmd, env = _train_process(out, "--batch-size", "32", "--epochs", "1")
-    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr[-3000:]
+    first, _ = _train_here(
+        out, "--batch-size", "32", "--epochs", "1", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert first == 0
     backup = (out / "backup" / "epoch-00001.weights.h5").read_bytes()
 
     filler = fill_disk(small_disk)
@@ -240,8 +263,17 @@ def test_full_disk_is_one_line_keeps_the_checkpoint_and_resumes(small_disk):
     assert (out / "backup" / "epoch-00001.weights.h5").read_bytes() == backup
 
     filler.unlink()
-    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    resumed, _ = _train_here(
+        out,
+        "--batch-size",
+        "32",
+        "--epochs",
+        "2",
+        "--resume",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert resumed == 0
     assert [row["epoch"] for row in read_history(out / "history.csv")] == [0, 1]
     assert json.loads((out / "metrics.json").read_text())["epochs"] == 2
 

@@ -144,17 +144,23 @@ def test_second_order_derivatives_are_the_xla_paths(form, monkeypatch):
     if form == "pade":
         b = np.abs(b) * (np.arange(3) % 2 == 1)
 
-    def outer(a, b):
-        inner = jax.grad(lambda x: jnp.sum(_rational_jax.rational(x, a, b, form) ** 2))(x)
-        return jnp.sum(inner**2)
+    def derivatives():
+        # Compiled whole (one program each), not run op by op: a new function per
+        # call, so that the second call traces again, on the path switched to.
+        def outer(a, b):
+            inner = jax.grad(lambda x: jnp.sum(_rational_jax.rational(x, a, b, form) ** 2))(x)
+            return jnp.sum(inner**2)
 
-    def hessian_diagonal(x):
-        h = jax.hessian(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form)))(x)
-        return np.asarray(h).reshape(x.size, x.size).diagonal()
+        def hessian(x):
+            return jax.hessian(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form)))(x)
 
-    got = [np.asarray(v) for v in jax.grad(outer, argnums=(0, 1))(a, b)] + [hessian_diagonal(x)]
+        grads = jax.jit(jax.grad(outer, argnums=(0, 1)))(a, b)
+        diagonal = np.asarray(jax.jit(hessian)(x)).reshape(x.size, x.size).diagonal()
+        return [np.asarray(v) for v in grads] + [diagonal]
+
+    got = derivatives()
     monkeypatch.setenv("LEARNACT_NATIVE", "0")
-    want = [np.asarray(v) for v in jax.grad(outer, argnums=(0, 1))(a, b)] + [hessian_diagonal(x)]
+    want = derivatives()
     for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5 * np.abs(w).max())
 
