@@ -154,13 +154,20 @@ def test_second_order_derivatives_are_the_xla_paths(form, monkeypatch):
         def hessian(x):
             return jax.hessian(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form)))(x)
 
-        grads = jax.jit(jax.grad(outer, argnums=(0, 1)))(a, b)
+        first = jax.jit(jax.grad(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form))))
+        second = jax.jit(jax.grad(outer, argnums=(0, 1)))
+        texts = [first.lower(x).as_text(), second.lower(a, b).as_text()]
+        texts.append(jax.jit(hessian).lower(x).as_text())
+        paths = [NATIVE in text for text in texts]
+        grads = second(a, b)
         diagonal = np.asarray(jax.jit(hessian)(x)).reshape(x.size, x.size).diagonal()
-        return [np.asarray(v) for v in grads] + [diagonal]
+        return [np.asarray(v) for v in grads] + [diagonal], paths
 
-    got = derivatives()
+    got, paths = derivatives()
+    assert paths == [True, False, False]  # switched on: the first derivative is native
     monkeypatch.setenv("LEARNACT_NATIVE", "0")
-    want = derivatives()
+    want, paths = derivatives()
+    assert paths == [False, False, False]
     for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5 * np.abs(w).max())
 

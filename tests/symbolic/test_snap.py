@@ -274,7 +274,7 @@ def test_a_simpler_function_wins_only_within_16x_and_above_the_threshold():
     def fits(*r2s):
         return [Fit(name, r2, (1.0, 1.0, 0.0, 0.0)) for name, r2 in zip("xyz", r2s, strict=False)]
 
-    assert choose(fits(0.999985, 0.999999), 0.99).function == "x"  # 1.5e-5 <= 16 * 1e-6
-    assert choose(fits(0.999983, 0.999999), 0.99).function == "y"  # 1.7e-5 > 16 * 1e-6
+    assert choose(fits(0.9999841, 0.999999), 0.99).function == "x"  # 1.59e-5 <= 16 * 1e-6
+    assert choose(fits(0.9999839, 0.999999), 0.99).function == "y"  # 1.61e-5 > 16 * 1e-6
     assert choose(fits(0.95, 0.991), 0.99).function == "y"  # within 16x, below min_r2
     assert choose(fits(0.95, 0.98), 0.99) is None

@@ -317,9 +317,11 @@ class SnapTable:
 # is a parabola plus a small quartic term, and that term fits whatever a
 # trained spline carries besides its x^2 (pykan's hellokan x2 edge: the sine's
 # 1 - R^2 6e-7 to 1e-6 against x^2's 6e-6 to 9e-6 over runs, a ratio of 3 to
-# 15, where a sine fine-tunes to 5e-4 and x^2 to 1e-15). SIMPLER is pykan's
-# exchange rate: its auto_symbolic scores 0.8 * complexity + 0.2 *
-# log2(1 - R^2), so one step of complexity outweighs a 16x better 1 - R^2.
+# 15, where a sine fine-tunes to 5e-4 and x^2 to 1e-15). SIMPLER takes pykan's
+# rate by analogy: its suggest_symbolic (called by auto_symbolic) scores
+# 0.8 * complexity + 0.2 * log2(1 + 1e-5 - R^2), so one step of its complexity
+# outweighs a 16x better 1 - R^2 (well above its 1e-5 floor). Here the order of
+# the library stands for complexity; pykan counts x^2 and sin both as 2.
 TIE = 1e-6
 SIMPLER = 16.0
 
