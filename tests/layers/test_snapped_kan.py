@@ -77,3 +77,26 @@ def test_numerical_and_snapped_edges_sum_to_the_scipy_reference(penalised):
     want[:, 0] += 1.5 * np.sin(2.0 * x[:, 1].astype(np.float64) - 0.5) + 0.25
     np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)
     assert len(layer.losses) == int(penalised)
+
+
+def test_a_fully_snapped_layer_is_its_closed_forms_without_evaluating_its_splines():
+    rng = np.random.default_rng(22)
+    x = rng.uniform(-2.5, 2.5, size=(9, 2)).astype(np.float32)
+    edges = [(0, 0, "sin"), (1, 0, "x^2"), (0, 1, "exp"), (1, 1, "tanh")]
+    layer = SnappedKANDense(2, symbolic_edges=edges)
+    layer.build(x.shape)
+    for variable in (layer.spline_kernel, layer.base_kernel):  # masked: they must not count
+        variable.assign(rng.normal(size=tuple(variable.shape)).astype(np.float32))
+    affine = rng.uniform(0.5, 1.5, size=(4, 4)).astype(np.float32)
+    layer.affine.assign(affine)
+    layer.bias.assign(np.array([0.5, -1.0], "float32"))
+
+    def no_basis(_):
+        raise AssertionError("a fully snapped layer evaluated its spline basis")
+
+    layer._features = no_basis
+    numeric = {"sin": np.sin, "x^2": np.square, "exp": np.exp, "tanh": np.tanh}
+    want = np.tile(np.array([0.5, -1.0]), (len(x), 1))
+    for (i, j, name), (a, b, c, d) in zip(edges, affine.astype(np.float64), strict=True):
+        want[:, j] += a * numeric[name](b * x[:, i].astype(np.float64) + c) + d
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), want, rtol=1e-5, atol=1e-5)

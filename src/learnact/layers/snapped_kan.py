@@ -73,7 +73,8 @@ class SnappedKANDense(KANDense):
 
     The spline and base weights of a listed edge stay in the layer but are
     masked out (they receive no gradient); ``affine`` ``(edges, 4)`` holds
-    ``[a, b, c, d]`` per listed edge, trainable.
+    ``[a, b, c, d]`` per listed edge, trainable. A layer whose every edge is
+    listed (and without an ``edge_regularizer``) does not evaluate its B-splines.
 
     Args:
         units: as ``KANDense``.
@@ -146,6 +147,13 @@ class SnappedKANDense(KANDense):
 
     def _forward(self, inputs):
         x = widen(inputs)
+        if not self._mask.any() and self.edge_regularizer is None:
+            # Every edge is closed-form: the masked spline and base branches would add
+            # exact zeros, so they are not evaluated (nor compiled, nor differentiated).
+            y = ops.sum(self._symbolic(x), axis=-2)
+            if self.bias is not None:
+                y = y + ops.cast(self.bias, x.dtype)
+            return ops.cast(y, inputs.dtype)
         mask = ops.cast(self._mask, x.dtype)
         features = self._features(x)
         spline = ops.cast(self.scaled_spline_kernel, x.dtype) * mask[:, None, :]
