@@ -148,23 +148,28 @@ def test_sigkill_then_resume_keeps_each_epoch_once(tmp_path):
 
 # `learnact train` on the first 300 digits (and 100 test images): with batches of 1, an
 # epoch lasts a second or a few on every backend, so that a test can interrupt one.
-SMALL_TRAIN = """
+SMALL_TRAIN_SIZES = (300, 100)
+SMALL_TRAIN = f"""
 import sys
 import learnact.training.run as run
 load = run.load_dataset
 def small(*args, **kwargs):
     (x, y), (xt, yt) = load(*args, **kwargs)
-    return (x[:300], y[:300]), (xt[:100], yt[:100])
+    n, m = {SMALL_TRAIN_SIZES}
+    return (x[:n], y[:n]), (xt[:m], yt[:m])
 run.load_dataset = small
 from learnact.cli import main
 sys.exit(main())
 """
 
 
+def _small_train_argv(out, *args):
+    return ["train", "--batch-size", "1", "--quiet", "--out", str(out), *args]
+
+
 def _train_process(out, *args, backend=None):
     """The command and environment of a small `learnact train` run (session's backend)."""
-    cmd = [sys.executable, "-c", SMALL_TRAIN]
-    cmd += ["train", "--batch-size", "1", "--quiet", "--out", str(out), *args]
+    cmd = [sys.executable, "-c", SMALL_TRAIN, *_small_train_argv(out, *args)]
     env = _env()
     env["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "jax")
     return cmd, env
@@ -184,11 +189,12 @@ def _train_here(out, *args, monkeypatch, capsys):
 
     def small(*a, **k):
         (x, y), (xt, yt) = load(*a, **k)
-        return (x[:300], y[:300]), (xt[:100], yt[:100])
+        n, m = SMALL_TRAIN_SIZES
+        return (x[:n], y[:n]), (xt[:m], yt[:m])
 
     monkeypatch.setattr(run, "load_dataset", small)
     capsys.readouterr()
-    code = main(["train", "--batch-size", "1", "--quiet", "--out", str(out), *args])
+    code = main(_small_train_argv(out, *args))
     return code, capsys.readouterr().out
 
 

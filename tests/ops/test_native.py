@@ -156,11 +156,11 @@ def test_second_order_derivatives_are_the_xla_paths(form, monkeypatch):
 
         first = jax.jit(jax.grad(lambda v: jnp.sum(_rational_jax.rational(v, a, b, form))))
         second = jax.jit(jax.grad(outer, argnums=(0, 1)))
+        hessians = jax.jit(hessian)
         texts = [first.lower(x).as_text(), second.lower(a, b).as_text()]
-        texts.append(jax.jit(hessian).lower(x).as_text())
-        paths = [NATIVE in text for text in texts]
+        paths = [NATIVE in text for text in [*texts, hessians.lower(x).as_text()]]
         grads = second(a, b)
-        diagonal = np.asarray(jax.jit(hessian)(x)).reshape(x.size, x.size).diagonal()
+        diagonal = np.asarray(hessians(x)).reshape(x.size, x.size).diagonal()
         return [np.asarray(v) for v in grads] + [diagonal], paths
 
     got, paths = derivatives()
